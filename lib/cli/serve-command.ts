@@ -1,0 +1,146 @@
+import { parseArgs } from 'node:util';
+import { limitsFromEnv } from '../server/server-limits.js';
+import { DEFAULT_TOKEN, startServer, type RunningServer } from '../server/start-server.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+/** The help text of `scirocco serve`. */
+export const SERVE_HELP = `Usage: scirocco serve [options]
+
+Runs a scirocco-compatible message queue server, messages kept in memory.
+Prints one line "listening on http://HOST:PORT" when it is ready; stops on
+SIGINT (Ctrl-C) or SIGTERM after closing its connections, with exit code 0.
+
+Options:
+  -p, --port N      port to listen on; 0 picks a free one
+                    (env SCIROCCO_PORT, default 8000)
+      --host H      address to listen on; 0.0.0.0 for every interface
+                    (env SCIROCCO_HOST, default 127.0.0.1)
+      --token T     master token clients send in Authorization
+                    (env SCIROCCO_MASTER_TOKEN, default DEFAULT_TOKEN);
+                    prefer the variable: options show in process lists
+  -v, --verbose     log one line per request to stderr (never a header)
+  -h, --help        show this help
+
+Limits (environment only, as in the original server):
+  SCIROCCO_MAX_KB_SIZE_JSON       largest application/json body in kB (100)
+  SCIROCCO_MAX_KB_SIZE_TEXT       largest text/plain body in kB (100)
+  SCIROCCO_MAX_KB_SIZE_RAW        largest application/octet-stream body in kB (1000)
+  SCIROCCO_MAX_GET_ALL_MESSAGES   default and maximum list limit (100)
+
+Flags win over environment variables.
+Exit codes: 0 stopped by a signal, 1 could not start, 2 usage error.
+`;
+
+/** Where the command writes; the process's streams by default. */
+export interface CommandIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+function parsePort(text: string, from: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) {
+    throw new UsageError(`${from} must be a port number from 0 to 65535, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+interface ServeSettings {
+  readonly port: number;
+  readonly host: string;
+  readonly token: string;
+  readonly verbose: boolean;
+  readonly help: boolean;
+}
+
+function readSettings(args: readonly string[], env: CommandIo['env']): ServeSettings {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const port =
+    values.port !== undefined
+      ? parsePort(values.port, '--port')
+      : env.SCIROCCO_PORT
+        ? parsePort(env.SCIROCCO_PORT, 'SCIROCCO_PORT')
+        : 8000;
+  const token = values.token ?? (env.SCIROCCO_MASTER_TOKEN || DEFAULT_TOKEN);
+  return {
+    port,
+    host: values.host ?? (env.SCIROCCO_HOST || '127.0.0.1'),
+    token,
+    verbose: values.verbose,
+    help: values.help,
+  };
+}
+
+/**
+ * Runs `scirocco serve`: starts the server and resolves, with the exit code, once a signal has
+ * stopped it (or at once when it cannot start).
+ */
+export async function serveCommand(
+  args: readonly string[],
+  io: CommandIo,
+  signals: NodeJS.EventEmitter,
+): Promise<number> {
+  let settings: ServeSettings;
+  let limits;
+  try {
+    settings = readSettings(args, io.env);
+    limits = limitsFromEnv(io.env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (settings.help) {
+    io.stdout(SERVE_HELP);
+    return EXIT.ok;
+  }
+  if (settings.token === DEFAULT_TOKEN && !isLoopback(settings.host)) {
+    io.stderr(`warning: serving on ${settings.host} with the default token; set SCIROCCO_MASTER_TOKEN\n`);
+  }
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      port: settings.port,
+      host: settings.host,
+      token: settings.token,
+      limits,
+      ...(settings.verbose
+        ? {
+            log: (line: string) => {
+              io.stderr(`${line}\n`);
+            },
+          }
+        : {}),
+    });
+  } catch (error) {
+    io.stderr(
+      `scirocco serve: cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}\n`,
+    );
+    return EXIT.failed;
+  }
+  io.stdout(`listening on ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      signals.off('SIGINT', stop);
+      signals.off('SIGTERM', stop);
+      resolve();
+    };
+    signals.on('SIGINT', stop);
+    signals.on('SIGTERM', stop);
+  });
+  await server.close();
+  return EXIT.ok;
+}

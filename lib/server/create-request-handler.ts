@@ -1,0 +1,236 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { payloadKindOfContentType } from '../protocol/payload-kind.js';
+import { MESSAGE_ID_PATTERN } from '../protocol/validation.js';
+import { listLimit } from './list-limit.js';
+import { matchRoute, ROUTE_METHODS, type RouteName } from './match-route.js';
+import type { MessageStore, StoredPayload } from './message-store.js';
+import { createObjectIdGenerator } from './object-id.js';
+import { readPushFields } from './push-fields.js';
+import { isBodyFailure, readBody, type RequestBody } from './read-body.js';
+import {
+  emptyReply,
+  errorReply,
+  jsonReply,
+  listReply,
+  messageReply,
+  NODE_SOURCE_HEADER,
+  NOT_FOUND,
+  RESOURCE_NOT_FOUND,
+  type Reply,
+} from './reply.js';
+import type { ServerLimits } from './server-limits.js';
+
+/** What a request handler needs. */
+export interface HandlerOptions {
+  readonly store: MessageStore;
+  readonly token: string;
+  readonly limits: ServerLimits;
+  /** The current time in milliseconds. */
+  readonly clock: () => number;
+  /** Receives one line per request, and one per failure. */
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+/** The body of `GET /`, as the original server answers it. */
+export const SERVER_INFO = Object.freeze({
+  name: 'DDS endpoint.',
+  author: 'eloylp',
+  source: 'https://github.com/eloylp/scirocco-server',
+});
+
+const INVALID_CONTENT_TYPE =
+  'Please, specify a valid Content-Type values. Valid choices are .. text/plain, application/json, application/octet-stream';
+
+interface Call {
+  readonly req: IncomingMessage;
+  readonly body: RequestBody;
+  readonly node: string | undefined;
+  /** The message id in lowercase, when the route has one of 24 hex characters. */
+  readonly id: string | undefined;
+  readonly url: URL;
+  readonly now: Date;
+}
+
+type Action = (call: Call) => Promise<Reply>;
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function write(res: ServerResponse, reply: Reply, close: boolean): void {
+  if (res.headersSent || res.destroyed) return;
+  const length = typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength;
+  res.writeHead(reply.status, {
+    ...reply.headers,
+    'Content-Length': String(length),
+    ...(close ? { Connection: 'close' } : {}),
+  });
+  res.end(reply.body);
+}
+
+function asStoredPayload(body: RequestBody): StoredPayload {
+  return body.kind === 'none' ? { kind: 'json', value: '{}' } : body;
+}
+
+function createActions(options: HandlerOptions): Record<RouteName, Partial<Record<string, Action>>> {
+  const { store, limits } = options;
+  const nextId = createObjectIdGenerator(options.clock);
+  const withId =
+    (
+      action: (call: Call, id: string, node: string) => Promise<Reply>,
+      otherwise = RESOURCE_NOT_FOUND,
+    ): Action =>
+    (call) =>
+      call.id === undefined || call.node === undefined
+        ? Promise.resolve(otherwise())
+        : action(call, call.id, call.node);
+  const found =
+    (status = 200) =>
+    (message: Parameters<typeof messageReply>[1] | undefined) =>
+      message ? messageReply(status, message) : RESOURCE_NOT_FOUND();
+  const count = (n: number): Reply => jsonReply(200, { ok: 1, n });
+
+  const push: Action = async ({ req, body, now }) => {
+    const contentType = req.headers['content-type'] ?? '';
+    const fields = readPushFields(req.headers, contentType, now.getTime());
+    if (fields.isErr()) return fields.error;
+    // The exact Content-Type check guarantees a parsed body here.
+    const message = {
+      id: nextId(),
+      ...fields.value,
+      tries: 0,
+      createdTime: now,
+      payload: asStoredPayload(body),
+    };
+    await store.insert(message);
+    return messageReply(201, message, true);
+  };
+  const show = withId((_call, id, node) => store.get(id, node).then(found()));
+  return {
+    info: { GET: () => Promise.resolve(jsonReply(200, SERVER_INFO)) },
+    queue: {
+      POST: push,
+      GET: async ({ node, now }) => {
+        const claimed = node === undefined ? undefined : await store.claimNextDue(node, now);
+        return claimed ? messageReply(200, claimed) : emptyReply(204);
+      },
+      HEAD: () => Promise.resolve(emptyReply(204)), // a HEAD never claims a message
+    },
+    ack: { PATCH: withId(({ now }, id, node) => store.ack(id, node, now).then(found())) },
+    messages: {
+      GET: async ({ node, url }) => {
+        const limit = listLimit(url.searchParams.getAll('limit'), limits.maxListMessages);
+        return listReply(node === undefined ? [] : await store.list(node, limit));
+      },
+      DELETE: async ({ node }) => count(node === undefined ? 0 : await store.deleteMine(node)),
+    },
+    message: {
+      GET: show,
+      PATCH: withId(({ body, now }, id, node) =>
+        store.updatePayload(id, node, asStoredPayload(body), now).then(found()),
+      ),
+      DELETE: withId(
+        (_call, id, node) => store.deleteOne(id, node).then(count),
+        () => count(0),
+      ),
+    },
+    globalDataSpace: { DELETE: async () => count(await store.wipe()) },
+  };
+}
+
+/**
+ * Creates the `node:http` request listener of a scirocco-compatible server: body parsing by
+ * Content-Type with size limits, then the token check (in constant time), then the exact
+ * Content-Type check of POST requests, then routing. Every failure is answered; none escapes.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { createMemoryStore, createRequestHandler, DEFAULT_LIMITS } from 'scirocco-rx/server';
+ *
+ * const handler = createRequestHandler({
+ *   store: createMemoryStore(),
+ *   token: 'DEFAULT_TOKEN',
+ *   limits: DEFAULT_LIMITS,
+ *   clock: Date.now,
+ * });
+ * const server = createServer(handler).listen(0, '127.0.0.1');
+ * server.close();
+ * ```
+ */
+export function createRequestHandler(
+  options: HandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const expected = sha256(options.token);
+  const actions = createActions(options);
+  const authorized = (header: string | undefined): boolean =>
+    header !== undefined && timingSafeEqual(sha256(header), expected);
+
+  const answer = async (
+    req: IncomingMessage,
+    url: URL,
+  ): Promise<{ reply: Reply; close: boolean } | undefined> => {
+    const body = await readBody(req, options.limits);
+    if (isBodyFailure(body)) {
+      return body.aborted ? undefined : { reply: errorReply(body.status, body.message), close: body.unread };
+    }
+    const reply = (r: Reply) => ({ reply: r, close: false });
+    if (!authorized(req.headers.authorization)) return reply(errorReply(403, 'Incorrect auth token.'));
+    const method = req.method ?? 'GET';
+    if (method === 'POST' && payloadKindOfContentType(req.headers['content-type']) === undefined) {
+      return reply(errorReply(400, INVALID_CONTENT_TYPE));
+    }
+    const route = matchRoute(url.pathname);
+    if (!route) return reply(NOT_FOUND());
+    if (method === 'OPTIONS') {
+      const allow = ROUTE_METHODS[route.name].join(',');
+      return reply({
+        status: 200,
+        headers: { Allow: allow, 'Content-Type': 'text/html; charset=utf-8' },
+        body: allow,
+      });
+    }
+    const routeActions = actions[route.name];
+    const action = routeActions[method] ?? (method === 'HEAD' ? routeActions.GET : undefined);
+    if (!action) return reply(NOT_FOUND());
+    const node = req.headers[NODE_SOURCE_HEADER];
+    const id =
+      route.id !== undefined && MESSAGE_ID_PATTERN.test(route.id) ? route.id.toLowerCase() : undefined;
+    return reply(
+      await action({
+        req,
+        body,
+        node: typeof node === 'string' && node !== '' ? node : undefined,
+        id,
+        url,
+        now: new Date(options.clock()),
+      }),
+    );
+  };
+
+  return (req, res) => {
+    const started = performance.now();
+    const target = req.url ?? '/';
+    let url: URL;
+    try {
+      url = new URL(target, 'http://scirocco.invalid');
+    } catch {
+      url = new URL('http://scirocco.invalid/%00invalid');
+    }
+    answer(req, url)
+      .then((outcome) => {
+        if (!outcome) return;
+        write(res, outcome.reply, outcome.close);
+        options.log?.(
+          `${new Date().toISOString()} ${req.method ?? '-'} ${url.pathname}${url.search} ${outcome.reply.status} ${(performance.now() - started).toFixed(1)} ms`,
+        );
+      })
+      .catch((error: unknown) => {
+        options.log?.(
+          `${new Date().toISOString()} ${req.method ?? '-'} ${url.pathname} failed: ${String(error)}`,
+        );
+        write(res, errorReply(500, 'Internal Server Error'), true);
+      });
+  };
+}

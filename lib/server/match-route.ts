@@ -1,0 +1,54 @@
+/** The resources of the protocol. */
+export type RouteName = 'info' | 'queue' | 'ack' | 'messages' | 'message' | 'globalDataSpace';
+
+/** A matched route: its name and, for single-message routes, the id segment as sent. */
+export interface Route {
+  readonly name: RouteName;
+  readonly id?: string;
+}
+
+/** The methods each route answers (HEAD answers like GET, but never claims a message). */
+export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = Object.freeze({
+  info: ['GET', 'HEAD'],
+  queue: ['GET', 'HEAD', 'POST'],
+  ack: ['PATCH'],
+  messages: ['GET', 'HEAD', 'DELETE'],
+  message: ['GET', 'HEAD', 'PATCH', 'DELETE'],
+  globalDataSpace: ['DELETE'],
+});
+
+const HEX = /^[0-9a-f]+$/i;
+
+function segmentsOf(pathname: string): string[] | undefined {
+  try {
+    return pathname
+      .split('/')
+      .filter((segment) => segment !== '')
+      .map((segment) => decodeURIComponent(segment));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Matches a path as the original's router does: case-insensitively, empty segments and a
+ * trailing slash ignored, ids only of hexadecimal characters (any other id is an unknown route).
+ */
+export function matchRoute(pathname: string): Route | undefined {
+  const segments = segmentsOf(pathname);
+  if (!segments) return undefined;
+  const [first, id, last, ...rest] = segments;
+  if (rest.length > 0) return undefined;
+  const head = first?.toLowerCase();
+  if (head === undefined) return { name: 'info' };
+  if (id === undefined) {
+    if (head === 'messagequeue') return { name: 'queue' };
+    if (head === 'messages') return { name: 'messages' };
+    if (head === 'globaldataspace') return { name: 'globalDataSpace' };
+    return undefined;
+  }
+  if (!HEX.test(id)) return undefined;
+  if (head === 'messages' && last === undefined) return { name: 'message', id };
+  if (head === 'messagequeue' && last?.toLowerCase() === 'ack') return { name: 'ack', id };
+  return undefined;
+}

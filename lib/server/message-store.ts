@@ -1,0 +1,82 @@
+import type { MessageMetadata } from '../protocol/message-metadata.js';
+
+/**
+ * A payload as the server keeps it: JSON text of an object or array, a string, or bytes. The
+ * kind is what the payload was pushed (or last updated) as; it decides how it is answered.
+ */
+export type StoredPayload =
+  | { readonly kind: 'json'; readonly value: string }
+  | { readonly kind: 'text'; readonly value: string }
+  | { readonly kind: 'bytes'; readonly value: Uint8Array };
+
+/** One stored message: its metadata and its payload. A store never changes one in place. */
+export interface StoredMessage extends MessageMetadata {
+  readonly payload: StoredPayload;
+}
+
+/**
+ * Where the server keeps messages. The server validates every input, generates ids and times,
+ * and turns answers into HTTP; a store only persists and applies the rules below, each of which
+ * must be atomic (two concurrent calls never both claim, ack or delete the same message).
+ *
+ * "Due" means `pending`, or `scheduled` with a `scheduledTime` at or before `now`.
+ * Every list is oldest first (by `createdTime`, then by insertion).
+ *
+ * The methods are asynchronous so that a store can sit on SQLite, PostgreSQL or anything else:
+ * the interface names operations, not data structures. {@link createMemoryStore} is the default.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore, startServer, type MessageStore } from 'scirocco-rx/server';
+ *
+ * // Count claims by wrapping the default store.
+ * const inner = createMemoryStore();
+ * let claims = 0;
+ * const store: MessageStore = {
+ *   ...inner,
+ *   async claimNextDue(destination, now) {
+ *     const claimed = await inner.claimNextDue(destination, now);
+ *     if (claimed) claims++;
+ *     return claimed;
+ *   },
+ * };
+ * const server = await startServer({ store });
+ * await server.close();
+ * ```
+ */
+export interface MessageStore {
+  /** Saves a new message (status `pending` or `scheduled`, `tries` 0). */
+  insert(message: StoredMessage): Promise<void>;
+  /**
+   * Claims the oldest due message for `destination`: status `processing`, `processingTime` and
+   * `updateTime` set to `now`, `tries` + 1. Resolves to the claimed message, or `undefined`.
+   */
+  claimNextDue(destination: string, now: Date): Promise<StoredMessage | undefined>;
+  /**
+   * Marks message `id` `processed` (`processedTime` = `now`) if its destination is `destination`
+   * and it is `processing`. Resolves to the updated message, or `undefined`.
+   */
+  ack(id: string, destination: string, now: Date): Promise<StoredMessage | undefined>;
+  /** Message `id` if `node` is its source or its destination. */
+  get(id: string, node: string): Promise<StoredMessage | undefined>;
+  /** At most `limit` messages whose source or destination is `node`, oldest first. */
+  list(node: string, limit: number): Promise<readonly StoredMessage[]>;
+  /**
+   * Replaces the payload of message `id` (and sets `updateTime` to `now`) if `source` is its
+   * source and it is `pending` or `scheduled`. Resolves to the updated message, or `undefined`.
+   */
+  updatePayload(
+    id: string,
+    source: string,
+    payload: StoredPayload,
+    now: Date,
+  ): Promise<StoredMessage | undefined>;
+  /** Deletes message `id` if `source` is its source and it is `pending` or `scheduled`: 1, else 0. */
+  deleteOne(id: string, source: string): Promise<number>;
+  /** Deletes every `pending` or `scheduled` message whose source is `source`; resolves to the count. */
+  deleteMine(source: string): Promise<number>;
+  /** Deletes every message of every node; resolves to the count. */
+  wipe(): Promise<number>;
+  /** Releases what the store holds (connections, files). Called once when the server closes. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,115 @@
+import { HEADERS } from '../protocol/headers.js';
+import { LIST_CONTENT_TYPE_FIELD } from '../protocol/message-from-list-item.js';
+import { METADATA_FIELDS } from '../protocol/metadata-fields.js';
+import { PAYLOAD_CONTENT_TYPES } from '../protocol/payload-kind.js';
+import type { StoredMessage } from './message-store.js';
+
+/** An HTTP answer before it is written. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | Uint8Array;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** An answer with a JSON body. */
+export function jsonReply(status: number, value: unknown): Reply {
+  return { status, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify(value) };
+}
+
+/** An error answer: `{"message": ..., "errors"?: ...}`. */
+export function errorReply(status: number, message: string, errors?: Record<string, unknown>): Reply {
+  return jsonReply(status, errors === undefined ? { message } : { message, errors });
+}
+
+/** An answer with no body (204, or a HEAD that claims nothing). */
+export function emptyReply(status: number, headers: Readonly<Record<string, string>> = {}): Reply {
+  return { status, headers, body: '' };
+}
+
+/** The answer to a request for a message that is not there, not the caller's, or in the wrong state. */
+export const RESOURCE_NOT_FOUND = (): Reply => errorReply(404, 'Resource not found.');
+
+/** The answer to an unknown route. */
+export const NOT_FOUND = (): Reply => errorReply(404, 'Not Found');
+
+function headerValue(value: unknown): string {
+  return value instanceof Date ? value.toString() : String(value);
+}
+
+/**
+ * A single message as the protocol answers it: metadata as `Scirocco-*` headers (dates in
+ * `Date.toString()` form, null fields left out), payload as the body. Stored strings are answered
+ * as `text/html`; bytes as raw bytes in the push answer (`fresh`) and as a base64 JSON string in
+ * every later answer.
+ */
+export function messageReply(status: number, message: StoredMessage, fresh = false): Reply {
+  const headers: Record<string, string> = {};
+  for (const spec of METADATA_FIELDS) {
+    const value = message[spec.key];
+    if (value !== undefined) headers[spec.header] = headerValue(value);
+  }
+  if (fresh) headers.Location = `/messages/${message.id}`;
+  const { payload } = message;
+  switch (payload.kind) {
+    case 'json':
+      return { status, headers: { ...headers, 'Content-Type': JSON_TYPE }, body: payload.value };
+    case 'text':
+      return {
+        status,
+        headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' },
+        body: payload.value,
+      };
+    case 'bytes':
+      return fresh
+        ? {
+            status,
+            headers: { ...headers, 'Content-Type': PAYLOAD_CONTENT_TYPES.bytes },
+            body: payload.value,
+          }
+        : {
+            status,
+            headers: { ...headers, 'Content-Type': JSON_TYPE },
+            body: JSON.stringify(base64(payload.value)),
+          };
+  }
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+function payloadJson(message: StoredMessage): string {
+  const { payload } = message;
+  if (payload.kind === 'json') return payload.value;
+  return JSON.stringify(payload.kind === 'text' ? payload.value : base64(payload.value));
+}
+
+/**
+ * One item of the list answer: the field names of the protocol, dates in ISO 8601, the payload
+ * as JSON (bytes as base64), and {@link LIST_CONTENT_TYPE_FIELD} telling how it was pushed.
+ */
+export function listItemJson(message: StoredMessage): string {
+  const fields: Record<string, unknown> = {};
+  for (const spec of METADATA_FIELDS) {
+    const value = message[spec.key];
+    if (value !== undefined) fields[spec.field] = value;
+  }
+  fields[LIST_CONTENT_TYPE_FIELD] = PAYLOAD_CONTENT_TYPES[message.payload.kind];
+  const head = JSON.stringify(fields);
+  return `${head.slice(0, -1)},"payload":${payloadJson(message)}}`;
+}
+
+/** The list answer: 200 with a JSON array, or 204 when there is nothing. */
+export function listReply(messages: readonly StoredMessage[]): Reply {
+  if (messages.length === 0) return emptyReply(204);
+  return {
+    status: 200,
+    headers: { 'Content-Type': JSON_TYPE },
+    body: `[${messages.map(listItemJson).join(',')}]`,
+  };
+}
+
+/** The header a request names its caller's node with. */
+export const NODE_SOURCE_HEADER = HEADERS.nodeSource.toLowerCase();

@@ -1,0 +1,113 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { validateHeaderValue } from '../protocol/validation.js';
+import { createMemoryStore } from './memory-store.js';
+import { createRequestHandler } from './create-request-handler.js';
+import type { MessageStore } from './message-store.js';
+import { resolveLimits, type ServerLimits } from './server-limits.js';
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** The port to listen on; 0 picks a free one (read it from `url`). @default 0 */
+  readonly port?: number;
+  /** The address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** The master token every request must send in `Authorization`. @default 'DEFAULT_TOKEN' */
+  readonly token?: string;
+  /** Where messages are kept. @default createMemoryStore() */
+  readonly store?: MessageStore;
+  /** Body size limits and the list maximum. @default DEFAULT_LIMITS */
+  readonly limits?: Partial<ServerLimits>;
+  /** The server's clock in milliseconds since the epoch, for tests that move time. @default Date.now */
+  readonly clock?: () => number;
+  /** Receives one line per request (method, path, status, duration; never a header). */
+  readonly log?: (line: string) => void;
+  /** How long `close()` lets requests in flight finish before it cuts their connections. @default 2000 */
+  readonly closeGraceMs?: number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** `http://HOST:PORT`, with the real port. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /**
+   * Stops accepting connections, closes idle ones, lets requests in flight finish (cutting them
+   * after `closeGraceMs`), then closes the store. Calling it again returns the same promise.
+   */
+  close(): Promise<void>;
+}
+
+/** The token of a server started without one, as in the original server. */
+export const DEFAULT_TOKEN = 'DEFAULT_TOKEN';
+
+function checkOptions(options: ServerOptions): void {
+  const { port = 0, token = DEFAULT_TOKEN } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`port must be a whole number from 0 to 65535, got ${String(port)}`);
+  }
+  if (token === '' || validateHeaderValue(token, 'token', true).isErr()) {
+    throw new TypeError('token must be a non-empty string of printable ASCII characters');
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function formatUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * Starts a scirocco-compatible server on `node:http`, in this process. It answers every endpoint
+ * of the protocol with the original's statuses, headers and bodies; messages live in `store`
+ * (in memory by default).
+ *
+ * @returns the server's `url` and `close()`, once it listens.
+ *
+ * @example
+ * ```ts
+ * import { startServer } from 'scirocco-rx/server';
+ *
+ * const server = await startServer({ token: 'secret' });
+ * const info = await fetch(server.url, { headers: { Authorization: 'secret' } });
+ * console.log(info.status); // 200
+ * await server.close();
+ * ```
+ */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  checkOptions(options);
+  const host = options.host ?? '127.0.0.1';
+  const store = options.store ?? createMemoryStore();
+  const handler = createRequestHandler({
+    store,
+    token: options.token ?? DEFAULT_TOKEN,
+    limits: resolveLimits(options.limits),
+    clock: options.clock ?? Date.now,
+    log: options.log,
+  });
+  const server = createServer({ keepAliveTimeout: 5_000 }, handler);
+  const { port } = await listen(server, options.port ?? 0, host);
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.closeAllConnections();
+      }, options.closeGraceMs ?? 2_000);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections();
+    }).then(() => store.close?.()));
+  return Object.freeze({ url: formatUrl(host, port), host, port, close });
+}
