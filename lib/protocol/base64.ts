@@ -1,6 +1,12 @@
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DECODE = new Int16Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+const ENCODE = new Uint8Array(64);
+const DECODE = new Int16Array(256).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) {
+  ENCODE[i] = ALPHABET.charCodeAt(i);
+  DECODE[ALPHABET.charCodeAt(i)] = i;
+}
+const PAD = 0x3d; // '='
+const ASCII = new TextDecoder('latin1');
 
 /**
  * Encodes bytes as standard base64 (with padding), without Node's `Buffer`, so that it runs in
@@ -14,25 +20,26 @@ for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
  * ```
  */
 export function encodeBase64(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  const chunk = 3 * 4096;
-  for (let start = 0; start < bytes.length; start += chunk) {
-    const end = Math.min(start + chunk, bytes.length);
-    let out = '';
-    for (let i = start; i < end; i += 3) {
-      const a = bytes[i] ?? 0;
-      const b = bytes[i + 1] ?? 0;
-      const c = bytes[i + 2] ?? 0;
-      const triple = (a << 16) | (b << 8) | c;
-      out +=
-        ALPHABET.charAt(triple >> 18) +
-        ALPHABET.charAt((triple >> 12) & 63) +
-        (i + 1 < end ? ALPHABET.charAt((triple >> 6) & 63) : '=') +
-        (i + 2 < end ? ALPHABET.charAt(triple & 63) : '=');
-    }
-    parts.push(out);
+  const length = bytes.length;
+  const out = new Uint8Array(Math.ceil(length / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < length; i += 3) {
+    const triple = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out[o++] = ENCODE[triple >> 18] as number;
+    out[o++] = ENCODE[(triple >> 12) & 63] as number;
+    out[o++] = ENCODE[(triple >> 6) & 63] as number;
+    out[o++] = ENCODE[triple & 63] as number;
   }
-  return parts.join('');
+  if (i < length) {
+    const rest = length - i;
+    const triple = ((bytes[i] as number) << 16) | (rest === 2 ? (bytes[i + 1] as number) << 8 : 0);
+    out[o++] = ENCODE[triple >> 18] as number;
+    out[o++] = ENCODE[(triple >> 12) & 63] as number;
+    out[o++] = rest === 2 ? (ENCODE[(triple >> 6) & 63] as number) : PAD;
+    out[o++] = PAD;
+  }
+  return ASCII.decode(out);
 }
 
 /**
@@ -48,22 +55,23 @@ export function encodeBase64(bytes: Uint8Array): string {
  * ```
  */
 export function decodeBase64(text: string): Uint8Array | undefined {
-  const clean = text.replace(/[\t\n\f\r ]+/g, '');
-  const body = clean.replace(/={1,2}$/, '');
-  if (body.length % 4 === 1 || (clean.length !== body.length && clean.length % 4 !== 0)) return undefined;
-  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
-  let bits = 0;
+  const clean = /[\t\n\f\r ]/.test(text) ? text.replace(/[\t\n\f\r ]+/g, '') : text;
+  let end = clean.length;
+  if (end % 4 === 0 && clean.charCodeAt(end - 1) === PAD) end -= clean.charCodeAt(end - 2) === PAD ? 2 : 1;
+  if (end % 4 === 1) return undefined;
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let o = 0;
   let value = 0;
-  let index = 0;
-  for (let i = 0; i < body.length; i++) {
-    const code = body.charCodeAt(i);
-    const sextet = code < 128 ? (DECODE[code] ?? -1) : -1;
+  let bits = 0;
+  for (let i = 0; i < end; i++) {
+    const code = clean.charCodeAt(i);
+    const sextet = code < 256 ? (DECODE[code] as number) : -1;
     if (sextet < 0) return undefined;
     value = ((value << 6) | sextet) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out[index++] = (value >> bits) & 0xff;
+      out[o++] = (value >> bits) & 0xff;
     }
   }
   return out;
