@@ -37,7 +37,7 @@ export function encodeBase64(bytes: Uint8Array): string {
     out[o++] = ENCODE[triple >> 18] as number;
     out[o++] = ENCODE[(triple >> 12) & 63] as number;
     out[o++] = rest === 2 ? (ENCODE[(triple >> 6) & 63] as number) : PAD;
-    out[o++] = PAD;
+    out[o] = PAD;
   }
   return ASCII.decode(out);
 }

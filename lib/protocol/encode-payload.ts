@@ -84,7 +84,7 @@ function encodeJson(payload: object): Result<EncodedPayload, string> {
  * encodePayload({ type: 'message' }).unwrap();
  * // { kind: 'json', contentType: 'application/json', body: '{"type":"message"}' }
  * encodePayload('message').unwrap().contentType; // 'text/plain'
- * encodePayload(42).error;
+ * encodePayload(42).unwrapErr();
  * // 'payload must be a plain object, an array, a string or bytes (Uint8Array, Buffer, ArrayBuffer), got number 42'
  * ```
  */

@@ -41,7 +41,7 @@ export function describeValue(value: unknown): string {
  * import { validateNodeId } from 'scirocco-rx';
  *
  * validateNodeId('af123').isOk(); // true
- * validateNodeId('xyz', 'destination node id').error;
+ * validateNodeId('xyz', 'destination node id').unwrapErr();
  * // 'destination node id must be a non-empty hexadecimal string (0-9, a-f, A-F), got "xyz"'
  * ```
  */
@@ -59,7 +59,7 @@ export function validateNodeId(value: unknown, label = 'node id'): Result<string
  * import { validateMessageId } from 'scirocco-rx';
  *
  * validateMessageId('5823A70203C123003DE4229B').unwrap(); // '5823a70203c123003de4229b'
- * validateMessageId('abc').error; // 'message id must be 24 hexadecimal characters, got "abc"'
+ * validateMessageId('abc').unwrapErr(); // 'message id must be 24 hexadecimal characters, got "abc"'
  * ```
  */
 export function validateMessageId(value: unknown): Result<string, string> {
@@ -77,7 +77,7 @@ export function validateMessageId(value: unknown): Result<string, string> {
  * ```ts
  * import { validateHeaderValue } from 'scirocco-rx';
  *
- * validateHeaderValue('a\r\nb', 'payloadType').error;
+ * validateHeaderValue('a\r\nb', 'payloadType').unwrapErr();
  * // 'payloadType must contain only printable ASCII characters (no CR, LF or other control characters), got "a\\r\\nb"'
  * ```
  */
@@ -96,7 +96,7 @@ export function validateHeaderValue(value: unknown, label: string, secret = fals
  * import { validatePayloadType } from 'scirocco-rx';
  *
  * validatePayloadType('temperature').isOk(); // true
- * validatePayloadType('x'.repeat(31)).error; // 'payloadType must be 1 to 30 characters long, got 31'
+ * validatePayloadType('x'.repeat(31)).unwrapErr(); // 'payloadType must be 1 to 30 characters long, got 31'
  * ```
  */
 export function validatePayloadType(value: unknown): Result<string, string> {
@@ -117,7 +117,7 @@ export function validatePayloadType(value: unknown): Result<string, string> {
  * import { validateScheduledAt } from 'scirocco-rx';
  *
  * validateScheduledAt(new Date(Date.now() + 5_000), Date.now()).isOk(); // true
- * validateScheduledAt(new Date('2020-01-01T00:00:00Z'), Date.now()).error;
+ * validateScheduledAt(new Date('2020-01-01T00:00:00Z'), Date.now()).unwrapErr();
  * // 'scheduledAt must be in the future, got 2020-01-01T00:00:00.000Z'
  * ```
  */

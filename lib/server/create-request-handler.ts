@@ -48,11 +48,26 @@ interface Call {
   readonly node: string | undefined;
   /** The message id in lowercase, when the route has one of 24 hex characters. */
   readonly id: string | undefined;
-  readonly url: URL;
+  readonly url: RequestTarget;
   readonly now: Date;
 }
 
+interface RequestTarget {
+  readonly pathname: string;
+  readonly search: string;
+  readonly searchParams: URLSearchParams;
+}
+
 type Action = (call: Call) => Promise<Reply>;
+
+/** The path and query of a request target; `//messages//id` stays a path, never a host. */
+function requestTarget(target: string): RequestTarget {
+  const absolute = /^https?:\/\//i.test(target) ? target.replace(/^https?:\/\/[^/?#]*/i, '') : target;
+  const query = absolute.indexOf('?');
+  const pathname = query < 0 ? absolute : absolute.slice(0, query);
+  const search = query < 0 ? '' : absolute.slice(query);
+  return { pathname, search, searchParams: new URLSearchParams(search) };
+}
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -76,15 +91,16 @@ function asStoredPayload(body: RequestBody): StoredPayload {
 function createActions(options: HandlerOptions): Record<RouteName, Partial<Record<string, Action>>> {
   const { store, limits } = options;
   const nextId = createObjectIdGenerator(options.clock);
+  /** A single-message action: 404 for an id that is not 24 hex characters; `anonymous` without a node. */
   const withId =
     (
       action: (call: Call, id: string, node: string) => Promise<Reply>,
-      otherwise = RESOURCE_NOT_FOUND,
+      anonymous = RESOURCE_NOT_FOUND,
     ): Action =>
-    (call) =>
-      call.id === undefined || call.node === undefined
-        ? Promise.resolve(otherwise())
-        : action(call, call.id, call.node);
+    (call) => {
+      if (call.id === undefined) return Promise.resolve(RESOURCE_NOT_FOUND());
+      return call.node === undefined ? Promise.resolve(anonymous()) : action(call, call.id, call.node);
+    };
   const found =
     (status = 200) =>
     (message: Parameters<typeof messageReply>[1] | undefined) =>
@@ -169,7 +185,7 @@ export function createRequestHandler(
 
   const answer = async (
     req: IncomingMessage,
-    url: URL,
+    url: RequestTarget,
   ): Promise<{ reply: Reply; close: boolean } | undefined> => {
     const body = await readBody(req, options.limits);
     if (isBodyFailure(body)) {
@@ -211,13 +227,7 @@ export function createRequestHandler(
 
   return (req, res) => {
     const started = performance.now();
-    const target = req.url ?? '/';
-    let url: URL;
-    try {
-      url = new URL(target, 'http://scirocco.invalid');
-    } catch {
-      url = new URL('http://scirocco.invalid/%00invalid');
-    }
+    const url = requestTarget(req.url ?? '/');
     answer(req, url)
       .then((outcome) => {
         if (!outcome) return;

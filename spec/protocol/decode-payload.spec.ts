@@ -1,3 +1,4 @@
+import { errorOf } from '../support/result.js';
 import { describe, expect, it } from 'vitest';
 import { decodePayload } from '../../lib/protocol/decode-payload.js';
 
@@ -5,7 +6,9 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 
 describe('decodePayload', () => {
   it('reads application/json objects and arrays, pretty-printed or not', () => {
-    expect(decodePayload('application/json; charset=utf-8', utf8('{\n          "a": 1\n}')).unwrap()).toEqual({ a: 1 });
+    expect(decodePayload('application/json; charset=utf-8', utf8('{\n          "a": 1\n}')).unwrap()).toEqual(
+      { a: 1 },
+    );
     expect(decodePayload('application/json', utf8('[1,2]')).unwrap()).toEqual([1, 2]);
   });
 
@@ -43,6 +46,6 @@ describe('decodePayload', () => {
     ['image/png', 'x', 'the response Content-Type "image/png" is not one the protocol uses'],
     ['text/plain; charset=klingon', 'x', 'the response charset "klingon" is not supported'],
   ])('refuses Content-Type %j with body %j', (type, body, message) => {
-    expect(decodePayload(type, utf8(body)).error).toMatch(message);
+    expect(errorOf(decodePayload(type, utf8(body)))).toMatch(message);
   });
 });

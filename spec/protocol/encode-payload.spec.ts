@@ -1,3 +1,4 @@
+import { errorOf } from '../support/result.js';
 import { describe, expect, it } from 'vitest';
 import { encodePayload } from '../../lib/protocol/encode-payload.js';
 
@@ -13,12 +14,20 @@ describe('encodePayload', () => {
   });
 
   it('sends strings as text, even when they look like JSON', () => {
-    expect(encodePayload('{"a":1}').unwrap()).toEqual({ kind: 'text', contentType: 'text/plain', body: '{"a":1}' });
+    expect(encodePayload('{"a":1}').unwrap()).toEqual({
+      kind: 'text',
+      contentType: 'text/plain',
+      body: '{"a":1}',
+    });
   });
 
   it('sends Uint8Array, Buffer, ArrayBuffer and other views as bytes', () => {
     const bytes = new Uint8Array([1, 2, 3]);
-    expect(encodePayload(bytes).unwrap()).toEqual({ kind: 'bytes', contentType: 'application/octet-stream', body: bytes });
+    expect(encodePayload(bytes).unwrap()).toEqual({
+      kind: 'bytes',
+      contentType: 'application/octet-stream',
+      body: bytes,
+    });
     expect(new Uint8Array(encodePayload(Buffer.from([1, 2, 3])).unwrap().body as Uint8Array)).toEqual(bytes);
     expect(encodePayload(bytes.buffer).unwrap().body).toEqual(bytes);
     const view = new DataView(new Uint8Array([9, 1, 2, 3, 9]).buffer, 1, 3);
@@ -58,17 +67,28 @@ describe('encodePayload', () => {
     [{ n: 10n }, 'payload cannot be encoded as JSON: it holds a bigint at key "n"'],
     [{ f: () => 1 }, 'payload cannot be encoded as JSON: it holds a function at key "f"'],
     [[1, Symbol('s')], 'payload cannot be encoded as JSON: it holds a symbol at index 1'],
-    [{ m: new Map([[1, 2]]) }, 'payload cannot be encoded as JSON: it holds a Map at key "m" (JSON would turn it into {})'],
-    [new Set([1]), 'payload cannot be encoded as JSON: it holds a Set at the top level (JSON would turn it into {})'],
-    [new Date('2026-11-25T00:00:00Z'), 'payload must encode as a JSON object or array, got 2026-11-25T00:00:00.000Z'],
+    [
+      { m: new Map([[1, 2]]) },
+      'payload cannot be encoded as JSON: it holds a Map at key "m" (JSON would turn it into {})',
+    ],
+    [
+      new Set([1]),
+      'payload cannot be encoded as JSON: it holds a Set at the top level (JSON would turn it into {})',
+    ],
+    [
+      new Date('2026-11-25T00:00:00Z'),
+      'payload must encode as a JSON object or array, got 2026-11-25T00:00:00.000Z',
+    ],
     [{ toJSON: () => undefined }, 'payload must encode as a JSON object or array, got object'],
   ])('refuses %o with an exact message', (payload, message) => {
-    expect(encodePayload(payload).error).toBe(message);
+    expect(errorOf(encodePayload(payload))).toBe(message);
   });
 
   it('refuses circular structures', () => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
-    expect(encodePayload(cycle).error).toBe('payload cannot be encoded as JSON: it contains a circular reference');
+    expect(errorOf(encodePayload(cycle))).toBe(
+      'payload cannot be encoded as JSON: it contains a circular reference',
+    );
   });
 });

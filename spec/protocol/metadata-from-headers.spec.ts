@@ -1,3 +1,4 @@
+import { errorOf } from '../support/result.js';
 import { describe, expect, it } from 'vitest';
 import { metadataFromHeaders } from '../../lib/protocol/metadata-from-headers.js';
 
@@ -61,19 +62,26 @@ describe('metadataFromHeaders', () => {
     ['Scirocco-Tries', 'header Scirocco-Tries is missing'],
     ['Scirocco-Created-Time', 'header Scirocco-Created-Time is missing'],
   ])('refuses an answer without %s', (name, message) => {
-    const headers = { ...base };
-    delete headers[name];
-    expect(metadataFromHeaders(reader(headers)).error).toBe(message);
+    const headers = Object.fromEntries(Object.entries(base).filter(([key]) => key !== name));
+    expect(errorOf(metadataFromHeaders(reader(headers)))).toBe(message);
   });
 
   it.each([
     ['Scirocco-Id', 'abc', 'header Scirocco-Id is not 24 hexadecimal characters: "abc"'],
-    ['Scirocco-Status', 'done', 'header Scirocco-Status is not one of scheduled, pending, processing, processed: "done"'],
+    [
+      'Scirocco-Status',
+      'done',
+      'header Scirocco-Status is not one of scheduled, pending, processing, processed: "done"',
+    ],
     ['Scirocco-Tries', '-1', 'header Scirocco-Tries is not a non-negative integer: "-1"'],
     ['Scirocco-Tries', '1.5', 'header Scirocco-Tries is not a non-negative integer: "1.5"'],
-    ['Scirocco-Update-Time', 'soon', 'header Scirocco-Update-Time is not a date in ISO 8601 or Date.toString() form: "soon"'],
+    [
+      'Scirocco-Update-Time',
+      'soon',
+      'header Scirocco-Update-Time is not a date in ISO 8601 or Date.toString() form: "soon"',
+    ],
     ['Scirocco-Node-Source', '', 'header Scirocco-Node-Source is not a non-empty string: ""'],
   ])('refuses %s: %j', (name, value, message) => {
-    expect(metadataFromHeaders(reader({ ...base, [name]: value })).error).toBe(message);
+    expect(errorOf(metadataFromHeaders(reader({ ...base, [name]: value })))).toBe(message);
   });
 });

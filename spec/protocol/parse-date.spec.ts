@@ -9,7 +9,9 @@ describe('parseDate', () => {
   });
 
   it('reads the older (UTC) zone name and no zone name at all', () => {
-    expect(parseDate('Wed Nov 25 2026 11:06:27 GMT+0000 (UTC)')?.toISOString()).toBe('2026-11-25T11:06:27.000Z');
+    expect(parseDate('Wed Nov 25 2026 11:06:27 GMT+0000 (UTC)')?.toISOString()).toBe(
+      '2026-11-25T11:06:27.000Z',
+    );
     expect(parseDate('Wed Nov 25 2026 11:06:27 GMT+0000')?.toISOString()).toBe('2026-11-25T11:06:27.000Z');
   });
 

@@ -1,3 +1,4 @@
+import { errorOf } from '../support/result.js';
 import { describe, expect, it } from 'vitest';
 import {
   describeValue,
@@ -22,11 +23,11 @@ describe('validateNodeId', () => {
     [undefined, 'node id must be a non-empty hexadecimal string (0-9, a-f, A-F), got undefined'],
     [null, 'node id must be a non-empty hexadecimal string (0-9, a-f, A-F), got null'],
   ])('refuses %j with an exact message', (id, message) => {
-    expect(validateNodeId(id).error).toBe(message);
+    expect(errorOf(validateNodeId(id))).toBe(message);
   });
 
   it('names the value as the caller labels it', () => {
-    expect(validateNodeId('g', 'destination node id').error).toBe(
+    expect(errorOf(validateNodeId('g', 'destination node id'))).toBe(
       'destination node id must be a non-empty hexadecimal string (0-9, a-f, A-F), got "g"',
     );
   });
@@ -39,13 +40,22 @@ describe('validateMessageId', () => {
 
   it.each([
     ['abc', 'message id must be 24 hexadecimal characters, got "abc"'],
-    ['5823a70203c123003de4229', 'message id must be 24 hexadecimal characters, got "5823a70203c123003de4229"'],
-    ['5823a70203c123003de4229bb', 'message id must be 24 hexadecimal characters, got "5823a70203c123003de4229bb"'],
-    ['5823a70203c123003de4229g', 'message id must be 24 hexadecimal characters, got "5823a70203c123003de4229g"'],
+    [
+      '5823a70203c123003de4229',
+      'message id must be 24 hexadecimal characters, got "5823a70203c123003de4229"',
+    ],
+    [
+      '5823a70203c123003de4229bb',
+      'message id must be 24 hexadecimal characters, got "5823a70203c123003de4229bb"',
+    ],
+    [
+      '5823a70203c123003de4229g',
+      'message id must be 24 hexadecimal characters, got "5823a70203c123003de4229g"',
+    ],
     ['../../globalDataSpace', 'message id must be 24 hexadecimal characters, got "../../globalDataSpace"'],
     [{}, 'message id must be 24 hexadecimal characters, got object'],
   ])('refuses %j with an exact message', (id, message) => {
-    expect(validateMessageId(id).error).toBe(message);
+    expect(errorOf(validateMessageId(id))).toBe(message);
   });
 });
 
@@ -55,19 +65,21 @@ describe('validateHeaderValue', () => {
   });
 
   it.each(['a\nb', 'a\rb', 'a\u0000b', 'a\tb', 'é', '\u2028'])('refuses %j', (value) => {
-    expect(validateHeaderValue(value, 'payloadType').error).toBe(
+    expect(errorOf(validateHeaderValue(value, 'payloadType'))).toBe(
       `payloadType must contain only printable ASCII characters (no CR, LF or other control characters), got ${JSON.stringify(value)}`,
     );
   });
 
   it('never shows a secret value', () => {
-    const error = validateHeaderValue('s3cret\n', 'token', true).error;
-    expect(error).toBe('token must contain only printable ASCII characters (no CR, LF or other control characters)');
+    const error = errorOf(validateHeaderValue('s3cret\n', 'token', true));
+    expect(error).toBe(
+      'token must contain only printable ASCII characters (no CR, LF or other control characters)',
+    );
     expect(error).not.toContain('s3cret');
   });
 
   it('refuses values that are not strings', () => {
-    expect(validateHeaderValue(5, 'token').error).toBe('token must be a string, got number 5');
+    expect(errorOf(validateHeaderValue(5, 'token'))).toBe('token must be a string, got number 5');
   });
 });
 
@@ -78,12 +90,16 @@ describe('validatePayloadType', () => {
   });
 
   it('refuses an empty or too long type with its length', () => {
-    expect(validatePayloadType('').error).toBe('payloadType must be 1 to 30 characters long, got 0');
-    expect(validatePayloadType('x'.repeat(31)).error).toBe('payloadType must be 1 to 30 characters long, got 31');
+    expect(errorOf(validatePayloadType(''))).toBe('payloadType must be 1 to 30 characters long, got 0');
+    expect(errorOf(validatePayloadType('x'.repeat(31)))).toBe(
+      'payloadType must be 1 to 30 characters long, got 31',
+    );
   });
 
   it('refuses header-unsafe characters before the length', () => {
-    expect(validatePayloadType('a\r\nX-Injected: 1').error).toMatch(/^payloadType must contain only printable ASCII/);
+    expect(errorOf(validatePayloadType('a\r\nX-Injected: 1'))).toMatch(
+      /^payloadType must contain only printable ASCII/,
+    );
   });
 });
 
@@ -96,15 +112,21 @@ describe('validateScheduledAt', () => {
   });
 
   it('refuses now and the past', () => {
-    expect(validateScheduledAt(new Date(now), now).error).toBe(
+    expect(errorOf(validateScheduledAt(new Date(now), now))).toBe(
       'scheduledAt must be in the future, got 2026-11-25T12:00:00.000Z',
     );
   });
 
   it('refuses invalid dates and non-dates', () => {
-    expect(validateScheduledAt(new Date('nope'), now).error).toBe('scheduledAt must be a valid Date, got Invalid Date');
-    expect(validateScheduledAt('2030-01-01', now).error).toBe('scheduledAt must be a valid Date, got "2030-01-01"');
-    expect(validateScheduledAt(1e13, now).error).toBe('scheduledAt must be a valid Date, got number 10000000000000');
+    expect(errorOf(validateScheduledAt(new Date('nope'), now))).toBe(
+      'scheduledAt must be a valid Date, got Invalid Date',
+    );
+    expect(errorOf(validateScheduledAt('2030-01-01', now))).toBe(
+      'scheduledAt must be a valid Date, got "2030-01-01"',
+    );
+    expect(errorOf(validateScheduledAt(1e13, now))).toBe(
+      'scheduledAt must be a valid Date, got number 10000000000000',
+    );
   });
 });
 

@@ -9,7 +9,8 @@ export interface WireResponse {
   readonly headerNames: readonly string[];
   readonly body: Buffer;
   readonly text: string;
-  json<T = unknown>(): T;
+  /** The body parsed as JSON; the type is the caller's claim. */
+  json<T = unknown>(): T; // eslint-disable-line @typescript-eslint/no-unnecessary-type-parameters
 }
 
 export interface WireRequest {
@@ -30,15 +31,14 @@ const agent = new Agent({ keepAlive: true, maxSockets: 16 });
  * header names as the server wrote them.
  */
 export function send(baseUrl: string, options: WireRequest = {}): Promise<WireResponse> {
-  const url = new URL(options.path ?? '/', baseUrl);
+  const { hostname, port } = new URL(baseUrl);
   const headers: Record<string, string | number> = {
     ...(options.anonymous ? {} : { Authorization: TOKEN }),
     ...options.headers,
   };
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      url,
-      { method: options.method ?? 'GET', headers, agent },
+      { hostname, port, path: options.path ?? '/', method: options.method ?? 'GET', headers, agent },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -56,7 +56,7 @@ export function send(baseUrl: string, options: WireRequest = {}): Promise<WireRe
             headerNames: res.rawHeaders.filter((_, index) => index % 2 === 0),
             body,
             text,
-            json: <T>() => JSON.parse(text) as T,
+            json: <T>() => JSON.parse(text) as T, // eslint-disable-line @typescript-eslint/no-unnecessary-type-parameters
           });
         });
       },
@@ -68,7 +68,10 @@ export function send(baseUrl: string, options: WireRequest = {}): Promise<WireRe
 
 /** A client bound to one server and one node id, for the common cases. */
 export function nodeClient(baseUrl: string, node: string) {
-  const as = (headers: Record<string, string | number> = {}) => ({ 'Scirocco-Node-Source': node, ...headers });
+  const as = (headers: Record<string, string | number> = {}) => ({
+    'Scirocco-Node-Source': node,
+    ...headers,
+  });
   return {
     node,
     send: (options: WireRequest = {}) => send(baseUrl, { ...options, headers: as(options.headers) }),
@@ -95,7 +98,12 @@ export function nodeClient(baseUrl: string, node: string) {
     show: (id: string) => send(baseUrl, { path: `/messages/${id}`, headers: as() }),
     list: (query = '') => send(baseUrl, { path: `/messages${query}`, headers: as() }),
     update: (id: string, body: string, contentType = 'application/json') =>
-      send(baseUrl, { method: 'PATCH', path: `/messages/${id}`, headers: as({ 'Content-Type': contentType }), body }),
+      send(baseUrl, {
+        method: 'PATCH',
+        path: `/messages/${id}`,
+        headers: as({ 'Content-Type': contentType }),
+        body,
+      }),
     remove: (id: string) => send(baseUrl, { method: 'DELETE', path: `/messages/${id}`, headers: as() }),
     removeAll: () => send(baseUrl, { method: 'DELETE', path: '/messages', headers: as() }),
   };

@@ -16,7 +16,10 @@ export function manualClock(start = Date.now()) {
  * Starts a fresh server on port 0 before each test and closes it after, like ky's tests do.
  * Read `.url` inside a test.
  */
-export function useServer(options: ServerOptions = {}): { readonly url: string; readonly server: RunningServer } {
+export function useServer(options: ServerOptions = {}): {
+  readonly url: string;
+  readonly server: RunningServer;
+} {
   let server: RunningServer | undefined;
   beforeEach(async () => {
     server = await startServer({ port: 0, ...options });
