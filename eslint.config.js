@@ -23,6 +23,7 @@ export default tseslint.config(
     files: ['spec/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-confusing-void-expression': 'off',
       '@typescript-eslint/no-floating-promises': 'error',
     },
   },
