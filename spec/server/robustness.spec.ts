@@ -179,9 +179,7 @@ describe('malformed input', () => {
     expect(requests.length).toBeGreaterThan(200);
     const answers: string[] = [];
     for (let i = 0; i < requests.length; i += 16) {
-      answers.push(
-        ...(await Promise.all(requests.slice(i, i + 16).map((request) => raw(srv.url, request)))),
-      );
+      answers.push(...(await Promise.all(requests.slice(i, i + 16).map((request) => raw(srv.url, request)))));
     }
     // Every request is answered, but for those Node itself drops: blank lines that are no request,
     // CONNECT (the connection is closed), and bodies still waiting for their last bytes.

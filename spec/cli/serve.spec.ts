@@ -1,0 +1,193 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { built } from '../support/dist.js';
+import { nodeClient, send } from '../support/http.js';
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exit: Promise<number | null>;
+}
+
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of running.splice(0)) child.kill('SIGKILL');
+});
+
+/** Runs the built CLI with a clean environment plus `env`. */
+function cli(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [built('cli/scirocco.js'), ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+/** Waits for the `listening on` line and returns the url in it. */
+async function listening(run: Run): Promise<string> {
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    const match = /^listening on (http:\/\/\S+)\n/.exec(run.stdout());
+    if (match) return match[1]!;
+    if (run.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no "listening on" line; stdout: ${run.stdout()} stderr: ${run.stderr()}`);
+}
+
+describe('scirocco serve', () => {
+  it('prints one listening line with the real port, answers, and exits 0 on SIGTERM', async () => {
+    const run = cli(['serve', '--port', '0']);
+    const url = await listening(run);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(url).not.toMatch(/:0$/);
+    const a = nodeClient(url, 'af123');
+    expect((await a.push('af123', { hello: 'cli' })).status).toBe(201);
+    expect((await a.pull()).json()).toEqual({ hello: 'cli' });
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    expect(run.stdout()).toBe(`listening on ${url}\n`);
+    expect(run.stderr()).toBe('');
+  });
+
+  it('exits 0 on SIGINT too, with a keep-alive connection open', async () => {
+    const run = cli(['serve', '-p', '0']);
+    const url = await listening(run);
+    await send(url);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+  });
+
+  it('logs one line per request to stderr with --verbose, never the token', async () => {
+    const run = cli(['serve', '--port', '0', '--verbose'], { SCIROCCO_MASTER_TOKEN: 'cli-secret-token' });
+    const url = await listening(run);
+    await send(url, { anonymous: true, headers: { Authorization: 'cli-secret-token' } });
+    await send(url, { anonymous: true, headers: { Authorization: 'wrong' } });
+    run.child.kill('SIGTERM');
+    await run.exit;
+    const lines = run.stderr().trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/ GET \/ 200 /);
+    expect(lines[1]).toMatch(/ GET \/ 403 /);
+    expect(run.stdout() + run.stderr()).not.toContain('cli-secret-token');
+  });
+
+  it('reads the environment, and flags win over it', async () => {
+    const run = cli(['serve', '--token', 'from-flag'], {
+      SCIROCCO_PORT: '0',
+      SCIROCCO_MASTER_TOKEN: 'from-env',
+      SCIROCCO_MAX_KB_SIZE_TEXT: '1',
+      SCIROCCO_MAX_GET_ALL_MESSAGES: '2',
+    });
+    const url = await listening(run);
+    expect((await send(url, { anonymous: true, headers: { Authorization: 'from-env' } })).status).toBe(403);
+    const headers = {
+      Authorization: 'from-flag',
+      'Scirocco-Node-Source': 'aa',
+      'Scirocco-Node-Destination': 'aa',
+      'Content-Type': 'text/plain',
+    };
+    const post = (body: string) =>
+      send(url, { method: 'POST', path: '/messageQueue', anonymous: true, headers, body });
+    expect((await post('x'.repeat(1025))).status).toBe(413);
+    for (let i = 0; i < 3; i++) expect((await post('x')).status).toBe(201);
+    const list = await send(url, { path: '/messages', anonymous: true, headers });
+    expect(list.json<unknown[]>()).toHaveLength(2);
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+  });
+
+  it('warns when it serves every interface with the default token', async () => {
+    const run = cli(['serve', '--port', '0', '--host', '0.0.0.0']);
+    await listening(run);
+    run.child.kill('SIGTERM');
+    await run.exit;
+    expect(run.stderr()).toBe(
+      'warning: serving on 0.0.0.0 with the default token; set SCIROCCO_MASTER_TOKEN\n',
+    );
+  });
+
+  it('explains every option with --help', async () => {
+    const run = cli(['serve', '--help']);
+    expect(await run.exit).toBe(0);
+    for (const word of [
+      '--port',
+      '--host',
+      '--token',
+      '--verbose',
+      '--help',
+      'SCIROCCO_PORT',
+      'SCIROCCO_MASTER_TOKEN',
+      'SCIROCCO_MAX_KB_SIZE_JSON',
+      'SCIROCCO_MAX_KB_SIZE_TEXT',
+      'SCIROCCO_MAX_KB_SIZE_RAW',
+      'SCIROCCO_MAX_GET_ALL_MESSAGES',
+      'SIGTERM',
+    ]) {
+      expect(run.stdout()).toContain(word);
+    }
+  });
+
+  it.each([
+    [
+      ['serve', '--port', 'abc'],
+      'scirocco serve: --port must be a port number from 0 to 65535, got "abc"\nTry \'scirocco serve --help\'.\n',
+      {},
+    ],
+    [
+      ['serve', '--port', '70000'],
+      'scirocco serve: --port must be a port number from 0 to 65535, got "70000"\nTry \'scirocco serve --help\'.\n',
+      {},
+    ],
+    [['serve', '--nope'], "scirocco serve: Unknown option '--nope'\nTry 'scirocco serve --help'.\n", {}],
+    [
+      ['serve', 'extra'],
+      "scirocco serve: Unexpected argument 'extra'. This command does not take positional arguments\nTry 'scirocco serve --help'.\n",
+      {},
+    ],
+    [
+      ['serve'],
+      'scirocco serve: SCIROCCO_PORT must be a port number from 0 to 65535, got "x"\nTry \'scirocco serve --help\'.\n',
+      { SCIROCCO_PORT: 'x' },
+    ],
+    [
+      ['serve', '--port', '0'],
+      'scirocco serve: SCIROCCO_MAX_KB_SIZE_RAW must be a positive whole number, got "-1"\nTry \'scirocco serve --help\'.\n',
+      { SCIROCCO_MAX_KB_SIZE_RAW: '-1' },
+    ],
+    [['frobnicate'], 'scirocco: unknown command "frobnicate"\nTry \'scirocco --help\'.\n', {}],
+  ])('exits 2 on a usage error: %j', async (args, message, env) => {
+    const run = cli(args, env);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toBe(message);
+    expect(run.stdout()).toBe('');
+  });
+
+  it('exits 1 when the port is taken', async () => {
+    const first = cli(['serve', '--port', '0']);
+    const port = new URL(await listening(first)).port;
+    const second = cli(['serve', '--port', port]);
+    expect(await second.exit).toBe(1);
+    expect(second.stderr()).toMatch(
+      new RegExp(`^scirocco serve: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`),
+    );
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+  });
+
+  it('prints the commands with --help and the version with --version', async () => {
+    const help = cli(['--help']);
+    expect(await help.exit).toBe(0);
+    expect(help.stdout()).toContain('serve');
+    const version = cli(['--version']);
+    expect(await version.exit).toBe(0);
+    expect(version.stdout()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});

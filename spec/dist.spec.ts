@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { built, ROOT } from './support/dist.js';
+
+const run = promisify(execFile);
+
+/**
+ * vitest's module interop can hide ESM mistakes (a missing .js extension, a named import from a
+ * CommonJS package): this imports the built package by its own name under plain node.
+ */
+describe('the built package under plain node', () => {
+  it('imports scirocco-rx and scirocco-rx/server through the exports map and runs them', async () => {
+    built('index.js');
+    const script = `
+      import { parseDate, encodePayload, decodePayload, HEADERS } from 'scirocco-rx';
+      import { startServer } from 'scirocco-rx/server';
+      const server = await startServer();
+      const res = await fetch(server.url + '/messageQueue', {
+        method: 'POST',
+        headers: { Authorization: 'DEFAULT_TOKEN', [HEADERS.nodeSource]: 'af', [HEADERS.nodeDestination]: 'af', 'Content-Type': 'application/octet-stream' },
+        body: encodePayload(new Uint8Array([7, 8])).unwrap().body,
+      });
+      const created = parseDate(res.headers.get(HEADERS.createdTime));
+      const payload = decodePayload(res.headers.get('content-type'), new Uint8Array(await res.arrayBuffer())).unwrap();
+      await server.close();
+      console.log(JSON.stringify({ status: res.status, created: created instanceof Date, payload: [...payload] }));
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
+    expect(JSON.parse(stdout)).toEqual({ status: 201, created: true, payload: [7, 8] });
+  });
+
+  it('ships a runnable bin with a shebang', async () => {
+    const { stdout } = await run(built('cli/scirocco.js'), ['--version']);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

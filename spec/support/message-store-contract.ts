@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageStore, StoredMessage } from '../../lib/server/message-store.js';
+
+let sequence = 0;
+const T0 = Date.UTC(2026, 10, 25, 12);
+const at = (ms: number) => new Date(T0 + ms);
+
+function message(overrides: Partial<StoredMessage> = {}): StoredMessage {
+  sequence++;
+  return {
+    id: sequence.toString(16).padStart(24, '0'),
+    nodeSource: 'aa',
+    nodeDestination: 'bb',
+    status: 'pending',
+    tries: 0,
+    payloadType: 'text/plain',
+    createdTime: at(sequence),
+    payload: { kind: 'text', value: `m${sequence}` },
+    ...overrides,
+  };
+}
+
+/**
+ * The rules every MessageStore follows, run against one implementation. A SQLite or PostgreSQL
+ * store passes the same suite.
+ */
+export function describeMessageStore(name: string, create: () => MessageStore | Promise<MessageStore>): void {
+  describe(`${name} (MessageStore contract)`, () => {
+    const fresh = async () => create();
+
+    it('claims the oldest due message of a destination, once', async () => {
+      const store = await fresh();
+      const first = message();
+      const second = message();
+      await store.insert(first);
+      await store.insert(second);
+      await store.insert(message({ nodeDestination: 'cc' }));
+      const claimed = await store.claimNextDue('bb', at(100));
+      expect(claimed).toMatchObject({
+        id: first.id,
+        status: 'processing',
+        tries: 1,
+        processingTime: at(100),
+        updateTime: at(100),
+      });
+      expect((await store.claimNextDue('bb', at(100)))?.id).toBe(second.id);
+      expect(await store.claimNextDue('bb', at(100))).toBeUndefined();
+    });
+
+    it('claims scheduled messages when due, and pending ones with a future time at once', async () => {
+      const store = await fresh();
+      const later = message({ status: 'scheduled', scheduledTime: at(1_000) });
+      const eager = message({ status: 'pending', scheduledTime: at(5_000) });
+      await store.insert(later);
+      await store.insert(eager);
+      expect((await store.claimNextDue('bb', at(999)))?.id).toBe(eager.id);
+      expect(await store.claimNextDue('bb', at(999))).toBeUndefined();
+      expect((await store.claimNextDue('bb', at(1_000)))?.id).toBe(later.id);
+    });
+
+    it('never gives the same message to concurrent claims', async () => {
+      const store = await fresh();
+      for (let i = 0; i < 50; i++) await store.insert(message());
+      const claims = await Promise.all(Array.from({ length: 60 }, () => store.claimNextDue('bb', at(1e6))));
+      const ids = claims.flatMap((claimed) => (claimed ? [claimed.id] : []));
+      expect(ids.length).toBe(50);
+      expect(new Set(ids).size).toBe(50);
+    });
+
+    it('acks a processing message for its destination only, once', async () => {
+      const store = await fresh();
+      const m = message();
+      await store.insert(m);
+      expect(await store.ack(m.id, 'bb', at(10))).toBeUndefined(); // still pending
+      await store.claimNextDue('bb', at(10));
+      expect(await store.ack(m.id, 'aa', at(11))).toBeUndefined();
+      expect(await store.ack(m.id, 'bb', at(12))).toMatchObject({
+        status: 'processed',
+        processedTime: at(12),
+        tries: 1,
+      });
+      expect(await store.ack(m.id, 'bb', at(13))).toBeUndefined();
+    });
+
+    it('shows a message to its source and destination, lists theirs oldest first up to a limit', async () => {
+      const store = await fresh();
+      const a = message({ nodeSource: 'aa', nodeDestination: 'bb' });
+      const b = message({ nodeSource: 'bb', nodeDestination: 'aa' });
+      const c = message({ nodeSource: 'cc', nodeDestination: 'cc' });
+      for (const m of [a, b, c]) await store.insert(m);
+      expect((await store.get(a.id, 'aa'))?.id).toBe(a.id);
+      expect((await store.get(a.id, 'bb'))?.id).toBe(a.id);
+      expect(await store.get(a.id, 'cc')).toBeUndefined();
+      expect((await store.list('aa', 10)).map((m) => m.id)).toEqual([a.id, b.id]);
+      expect((await store.list('aa', 1)).map((m) => m.id)).toEqual([a.id]);
+      expect(await store.list('dd', 10)).toEqual([]);
+    });
+
+    it('updates the payload of a waiting message for its source only', async () => {
+      const store = await fresh();
+      const m = message();
+      await store.insert(m);
+      const payload = { kind: 'json', value: '{"v":2}' } as const;
+      expect(await store.updatePayload(m.id, 'bb', payload, at(5))).toBeUndefined();
+      expect(await store.updatePayload(m.id, 'aa', payload, at(5))).toMatchObject({
+        payload,
+        updateTime: at(5),
+      });
+      await store.claimNextDue('bb', at(6));
+      expect(await store.updatePayload(m.id, 'aa', payload, at(7))).toBeUndefined();
+    });
+
+    it('deletes waiting messages of a source, one or all, and wipes everything', async () => {
+      const store = await fresh();
+      const one = message();
+      const two = message({ status: 'scheduled', scheduledTime: at(1e9) });
+      const claimed = message();
+      const other = message({ nodeSource: 'cc' });
+      for (const m of [claimed, one, two, other]) await store.insert(m);
+      await store.claimNextDue('bb', at(0)); // claims `claimed`, the oldest
+      expect(await store.deleteOne(one.id, 'bb')).toBe(0);
+      expect(await store.deleteOne(claimed.id, 'aa')).toBe(0);
+      expect(await store.deleteOne(one.id, 'aa')).toBe(1);
+      expect(await store.deleteOne(one.id, 'aa')).toBe(0);
+      expect(await store.deleteMine('aa')).toBe(1);
+      expect((await store.list('bb', 10)).map((m) => m.id)).toEqual([claimed.id, other.id]);
+      expect(await store.wipe()).toBe(2);
+      expect(await store.list('bb', 10)).toEqual([]);
+      expect(await store.claimNextDue('bb', at(1e10))).toBeUndefined();
+    });
+
+    it('hands out records that later changes do not alter', async () => {
+      const store = await fresh();
+      const m = message();
+      await store.insert(m);
+      const before = await store.get(m.id, 'aa');
+      await store.claimNextDue('bb', at(1));
+      expect(before?.status).toBe('pending');
+    });
+  });
+}
