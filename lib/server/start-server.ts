@@ -99,9 +99,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => { server.closeAllConnections(); }, options.closeGraceMs ?? 2_000);
+      const force = setTimeout(() => {
+        server.closeAllConnections();
+      }, options.closeGraceMs ?? 2_000);
       // Connections become idle as their requests finish: close them as they do.
-      const sweep = setInterval(() => { server.closeIdleConnections(); }, 25);
+      const sweep = setInterval(() => {
+        server.closeIdleConnections();
+      }, 25);
       force.unref();
       sweep.unref();
       server.close(() => {
