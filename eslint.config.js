@@ -45,6 +45,23 @@ export default tseslint.config(
     },
   },
   {
+    files: ['lib/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../rx/*', '../testing/*', '../server/*', '../cli/*'],
+              message: 'lib/client depends on lib/protocol only.',
+            },
+            { group: ['rxjs', 'rxjs/*'], message: 'The client core knows nothing of RxJS.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['lib/server/**/*.ts'],
     rules: {
       'no-restricted-imports': [

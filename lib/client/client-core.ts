@@ -1,0 +1,170 @@
+import type { Option, Result } from 'ts-results-es';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import type { Payload, PayloadOf } from './payload.js';
+import type { SciroccoError } from './scirocco-error.js';
+
+/** Options every call takes. */
+export interface CallOptions {
+  /** Cancels the call: it resolves to an `aborted` error. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link ClientCore.push}. */
+export interface PushOptions extends CallOptions {
+  /** A free label of 1 to 30 printable ASCII characters. @default the Content-Type of the payload kind */
+  readonly payloadType?: string;
+  /** Makes the message `scheduled`: no pull gets it before this time. Must be in the future. */
+  readonly scheduledAt?: Date;
+}
+
+/** Options of {@link ClientCore.list}. */
+export interface ListOptions extends CallOptions {
+  /** At most this many messages (the server caps it, 100 by default). */
+  readonly limit?: number;
+}
+
+/** What `GET /` answers: `{ name, author, source }` on the original server. */
+export type ServerInfo = Readonly<Record<string, unknown>>;
+
+/** A promise that resolves to a Result and never rejects for a protocol or network outcome. */
+export type SciroccoResult<T> = Promise<Result<T, SciroccoError>>;
+
+/**
+ * The promise API of a client: one method per protocol operation, each resolving to a `Result`
+ * (ts-results-es) and never rejecting. Bad input is an `invalid-argument` error and sends no
+ * request.
+ */
+export interface ClientCore {
+  /** The server URL, without a trailing slash. */
+  readonly url: string;
+  /** This client's node id. */
+  readonly node: string;
+
+  /**
+   * Pushes a message to `destination`: objects and arrays as JSON, strings as text, bytes
+   * (`Uint8Array`, `Buffer`, `ArrayBuffer`) as `application/octet-stream`.
+   *
+   * @example
+   * ```ts
+   * const pushed = await client.push('af123', { type: 'message' });
+   * if (pushed.isOk()) console.log(pushed.value.metadata.id, pushed.value.payload.type);
+   * await client.push('af123', 'message', { scheduledAt: new Date(Date.now() + 60_000) });
+   * await client.push('af123', await readFile('file.bin'), { payloadType: '.bin' });
+   * ```
+   */
+  push<P extends Payload>(
+    destination: string,
+    payload: P,
+    options?: PushOptions,
+  ): SciroccoResult<SciroccoMessage<PayloadOf<P>>>;
+
+  /**
+   * Claims the oldest due message for this node (it becomes `processing`): `Some(message)`, or
+   * `None` when nothing is due. Bytes come back as `Uint8Array`. The type parameter is the
+   * payload you expect: it is not checked.
+   *
+   * A pull that is aborted after the server claimed the message leaves it `processing`: the
+   * protocol has no way back.
+   *
+   * @example
+   * ```ts
+   * const pulled = await client.pull<{ type: string }>();
+   * if (pulled.isOk() && pulled.value.isSome()) {
+   *   const message = pulled.value.value;
+   *   console.log(message.payload.type);
+   *   await client.ack(message.metadata.id);
+   * }
+   * ```
+   */
+  pull<T = unknown>(options?: CallOptions): SciroccoResult<Option<SciroccoMessage<T>>>;
+
+  /**
+   * Marks a message this node pulled as `processed`. A message that is not this node's, or not
+   * `processing` (acked already, say), is a `not-found` error.
+   *
+   * @example
+   * ```ts
+   * const acked = await client.ack('5823a70203c123003de4229b');
+   * ```
+   */
+  ack<T = unknown>(id: string, options?: CallOptions): SciroccoResult<SciroccoMessage<T>>;
+
+  /**
+   * Reads a message this node sent or receives, without changing it.
+   *
+   * @example
+   * ```ts
+   * const message = await client.get('5823a70203c123003de4229b');
+   * ```
+   */
+  get<T = unknown>(id: string, options?: CallOptions): SciroccoResult<SciroccoMessage<T>>;
+
+  /**
+   * Lists messages this node sent or receives, oldest first; an empty array when there are none.
+   *
+   * @example
+   * ```ts
+   * const messages = await client.list({ limit: 10 });
+   * ```
+   */
+  list<T = unknown>(options?: ListOptions): SciroccoResult<SciroccoMessage<T>[]>;
+
+  /**
+   * Replaces the payload of a message this node sent that nobody has pulled yet. Its payload type
+   * stays as it was.
+   *
+   * @example
+   * ```ts
+   * const updated = await client.update('5823a70203c123003de4229b', { type: 'corrected' });
+   * ```
+   */
+  update<P extends Payload>(
+    id: string,
+    payload: P,
+    options?: CallOptions,
+  ): SciroccoResult<SciroccoMessage<PayloadOf<P>>>;
+
+  /**
+   * Deletes a message this node sent that nobody has pulled yet; resolves to the number deleted
+   * (0 or 1).
+   *
+   * @example
+   * ```ts
+   * const deleted = await client.delete('5823a70203c123003de4229b'); // Ok(1)
+   * ```
+   */
+  delete(id: string, options?: CallOptions): SciroccoResult<number>;
+
+  /**
+   * Deletes every message this node sent that nobody has pulled yet; resolves to the count.
+   *
+   * @example
+   * ```ts
+   * const deleted = await client.deleteAll();
+   * ```
+   */
+  deleteAll(options?: CallOptions): SciroccoResult<number>;
+
+  /**
+   * Deletes every message of every node: an administrative operation. Resolves to the count.
+   *
+   * @example
+   * ```ts
+   * const wiped = await client.wipe();
+   * ```
+   */
+  wipe(options?: CallOptions): SciroccoResult<number>;
+
+  /**
+   * Asks the server who it is: a check of the URL and the token.
+   *
+   * @example
+   * ```ts
+   * const info = await client.info(); // Ok({ name: 'DDS endpoint.', ... })
+   * ```
+   */
+  info(options?: CallOptions): SciroccoResult<ServerInfo>;
+
+  /** Releases the connections the client keeps open. */
+  close(): void;
+}

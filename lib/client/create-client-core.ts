@@ -1,0 +1,289 @@
+import { Err, Ok, type Result } from 'ts-results-es';
+import { encodePayload } from '../protocol/encode-payload.js';
+import { HEADERS } from '../protocol/headers.js';
+import {
+  describeValue,
+  validateMessageId,
+  validateNodeId,
+  validatePayloadType,
+  validateScheduledAt,
+} from '../protocol/validation.js';
+import type { CallOptions, ClientCore, ListOptions, PushOptions } from './client-core.js';
+import { resolveClientOptions, type ClientOptions } from './client-options.js';
+import type { Payload } from './payload.js';
+import {
+  readCount,
+  readErrorBody,
+  readInfo,
+  readList,
+  readMessage,
+  readOptionalMessage,
+} from './read-answer.js';
+import { SciroccoError, type SciroccoErrorKind, type SciroccoOperation } from './scirocco-error.js';
+import {
+  TransportFailure,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+} from './transport.js';
+
+interface Call<T> {
+  readonly operation: SciroccoOperation;
+  readonly method: TransportRequest['method'];
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array;
+  readonly signal?: AbortSignal | undefined;
+  readonly messageId?: string;
+  /** The statuses the operation answers with when it succeeds. */
+  readonly expect: readonly number[];
+  readonly read: (response: TransportResponse) => Result<T, string>;
+}
+
+function kindOfStatus(status: number): SciroccoErrorKind {
+  if (status === 403) return 'auth';
+  if (status === 404) return 'not-found';
+  if (status === 400 || status === 415) return 'validation';
+  if (status === 413) return 'payload-too-large';
+  return status >= 500 ? 'server' : 'protocol';
+}
+
+function invalidArgument(operation: SciroccoOperation, reason: string): Result<never, SciroccoError> {
+  return Err(new SciroccoError('invalid-argument', `${operation}: ${reason}`, { operation }));
+}
+
+/**
+ * Builds the promise API of a client on a transport. `createClient` adds the reactive methods;
+ * this core knows nothing of RxJS.
+ *
+ * @throws SciroccoError of kind `invalid-argument` when an option is invalid.
+ */
+export function createClientCore(options: ClientOptions, defaultTransport: () => Transport): ClientCore {
+  const config = resolveClientOptions(options, defaultTransport);
+  const baseHeaders = { Authorization: config.token, [HEADERS.nodeSource]: config.node };
+
+  async function send<T>(call: Call<T>): Promise<Result<T, SciroccoError>> {
+    const where = `${call.operation} ${call.method} ${call.path}`;
+    const details = { operation: call.operation, messageId: call.messageId };
+    const fail = (kind: SciroccoErrorKind, detail: string, extra: object = {}) =>
+      Err(new SciroccoError(kind, `${where}: ${detail}`, { ...details, ...extra }));
+    if (call.signal?.aborted) return fail('aborted', 'aborted before the request was sent');
+    let response: TransportResponse;
+    try {
+      response = await config.transport.request({
+        method: call.method,
+        url: config.url + call.path,
+        headers: { ...baseHeaders, ...call.headers },
+        body: call.body,
+        timeoutMs: config.timeout,
+        signal: call.signal,
+      });
+    } catch (error) {
+      // Only the words of a failure travel on: a transport's own error may hold the headers.
+      const failure =
+        error instanceof TransportFailure ? error : new TransportFailure('network', (error as Error).message);
+      const code = failure.code === undefined ? '' : ` (${failure.code})`;
+      return fail(failure.kind, `${failure.message}${code}`, { cause: failure });
+    }
+    const { status } = response;
+    if (call.expect.includes(status)) {
+      const value = call.read(response);
+      return value.isOk() ? Ok(value.value) : fail('protocol', value.error, { status });
+    }
+    const body = readErrorBody(response);
+    const kind = kindOfStatus(status);
+    const detail = kind === 'protocol' ? `unexpected status ${status}` : `${status}`;
+    return fail(kind, body.message === undefined ? detail : `${detail} ${body.message}`, {
+      status,
+      fieldErrors: body.errors,
+    });
+  }
+
+  const messagePath = (id: unknown, path: (id: string) => string) =>
+    validateMessageId(id).map((valid) => ({ id: valid, path: path(valid) }));
+
+  const encode = (payload: unknown) =>
+    encodePayload(payload).map(({ contentType, body }) => ({
+      headers: { 'Content-Type': contentType },
+      body,
+    }));
+
+  function pushHeaders(destination: unknown, options: PushOptions): Result<Record<string, string>, string> {
+    const headers: Record<string, string> = {};
+    const to = validateNodeId(destination, 'destination node id');
+    if (to.isErr()) return to;
+    headers[HEADERS.nodeDestination] = to.value;
+    if (options.payloadType !== undefined) {
+      const type = validatePayloadType(options.payloadType);
+      if (type.isErr()) return type;
+      headers[HEADERS.payloadType] = type.value;
+    }
+    if (options.scheduledAt !== undefined) {
+      const at = validateScheduledAt(options.scheduledAt, Date.now());
+      if (at.isErr()) return at;
+      headers[HEADERS.status] = 'scheduled';
+      headers[HEADERS.scheduledTime] = at.value.toISOString();
+    }
+    return Ok(headers);
+  }
+
+  const core: ClientCore = {
+    url: config.url,
+    node: config.node,
+
+    push(destination, payload: Payload, options: PushOptions = {}) {
+      const request = pushHeaders(destination, options).andThen((headers) =>
+        encode(payload).map((encoded) => ({
+          headers: { ...headers, ...encoded.headers },
+          body: encoded.body,
+        })),
+      );
+      if (request.isErr()) return Promise.resolve(invalidArgument('push', request.error));
+      return send({
+        operation: 'push',
+        method: 'POST',
+        path: '/messageQueue',
+        ...request.value,
+        signal: options.signal,
+        expect: [201],
+        read: readMessage,
+      });
+    },
+
+    pull(options: CallOptions = {}) {
+      return send({
+        operation: 'pull',
+        method: 'GET',
+        path: '/messageQueue',
+        signal: options.signal,
+        expect: [200, 204],
+        read: readOptionalMessage,
+      });
+    },
+
+    ack(id, options: CallOptions = {}) {
+      const target = messagePath(id, (valid) => `/messageQueue/${valid}/ack`);
+      if (target.isErr()) return Promise.resolve(invalidArgument('ack', target.error));
+      const { path } = target.value;
+      return send({
+        operation: 'ack',
+        method: 'PATCH',
+        path,
+        messageId: target.value.id,
+        signal: options.signal,
+        expect: [200],
+        read: readMessage,
+      });
+    },
+
+    get(id, options: CallOptions = {}) {
+      const target = messagePath(id, (valid) => `/messages/${valid}`);
+      if (target.isErr()) return Promise.resolve(invalidArgument('get', target.error));
+      const { path } = target.value;
+      return send({
+        operation: 'get',
+        method: 'GET',
+        path,
+        messageId: target.value.id,
+        signal: options.signal,
+        expect: [200],
+        read: readMessage,
+      });
+    },
+
+    list(options: ListOptions = {}) {
+      const { limit } = options;
+      if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
+        return Promise.resolve(
+          invalidArgument('list', `limit must be a positive whole number, got ${describeValue(limit)}`),
+        );
+      }
+      const path = limit === undefined ? '/messages' : `/messages?limit=${limit}`;
+      return send({
+        operation: 'list',
+        method: 'GET',
+        path,
+        signal: options.signal,
+        expect: [200, 204],
+        read: readList,
+      });
+    },
+
+    update(id, payload: Payload, options: CallOptions = {}) {
+      const target = messagePath(id, (valid) => `/messages/${valid}`);
+      if (target.isErr()) return Promise.resolve(invalidArgument('update', target.error));
+      const encoded = encode(payload);
+      if (encoded.isErr()) return Promise.resolve(invalidArgument('update', encoded.error));
+      const { path } = target.value;
+      return send({
+        operation: 'update',
+        method: 'PATCH',
+        path,
+        ...encoded.value,
+        messageId: target.value.id,
+        signal: options.signal,
+        expect: [200],
+        read: readMessage,
+      });
+    },
+
+    delete(id, options: CallOptions = {}) {
+      const target = messagePath(id, (valid) => `/messages/${valid}`);
+      if (target.isErr()) return Promise.resolve(invalidArgument('delete', target.error));
+      const { path } = target.value;
+      return send({
+        operation: 'delete',
+        method: 'DELETE',
+        path,
+        messageId: target.value.id,
+        signal: options.signal,
+        expect: [200],
+        read: readCount,
+      });
+    },
+
+    deleteAll(options: CallOptions = {}) {
+      return send({
+        operation: 'deleteAll',
+        method: 'DELETE',
+        path: '/messages',
+        signal: options.signal,
+        expect: [200],
+        read: readCount,
+      });
+    },
+
+    wipe(options: CallOptions = {}) {
+      return send({
+        operation: 'wipe',
+        method: 'DELETE',
+        path: '/globalDataSpace',
+        signal: options.signal,
+        expect: [200],
+        read: readCount,
+      });
+    },
+
+    info(options: CallOptions = {}) {
+      return send({
+        operation: 'info',
+        method: 'GET',
+        path: '/',
+        signal: options.signal,
+        expect: [200],
+        read: readInfo,
+      });
+    },
+
+    close() {
+      config.transport.close?.();
+    },
+  } as ClientCore;
+
+  return Object.freeze(
+    Object.assign(core, {
+      toString: () => `SciroccoClient(${config.url}, node ${config.node})`,
+      toJSON: () => ({ url: config.url, node: config.node }),
+    }),
+  );
+}

@@ -1,0 +1,89 @@
+import { Err, None, Ok, Some, type Option, type Result } from 'ts-results-es';
+import { decodePayload } from '../protocol/decode-payload.js';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import { messageFromListItem } from '../protocol/message-from-list-item.js';
+import { metadataFromHeaders } from '../protocol/metadata-from-headers.js';
+import { describeValue } from '../protocol/validation.js';
+import type { TransportResponse } from './transport.js';
+
+const UTF8 = new TextDecoder();
+
+/** Parses a JSON body, or gives the reason it is not JSON. */
+export function readJson(response: TransportResponse): Result<unknown, string> {
+  try {
+    return Ok(JSON.parse(UTF8.decode(response.body)));
+  } catch (error) {
+    return Err(`the answer is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** A single-message answer: metadata from the headers, payload by the Content-Type. */
+export function readMessage<T>(response: TransportResponse): Result<SciroccoMessage<T>, string> {
+  return metadataFromHeaders((name) => response.header(name)).andThen((metadata) =>
+    decodePayload(response.header('content-type'), response.body).map((payload) => ({
+      metadata,
+      payload: payload as T,
+    })),
+  );
+}
+
+/** A pull answer: 204 is nothing due. */
+export function readOptionalMessage<T>(
+  response: TransportResponse,
+): Result<Option<SciroccoMessage<T>>, string> {
+  return response.status === 204 ? Ok(None) : readMessage<T>(response).map((message) => Some(message));
+}
+
+/** A list answer: 204 is none; otherwise an array of list items. */
+export function readList<T>(response: TransportResponse): Result<SciroccoMessage<T>[], string> {
+  if (response.status === 204) return Ok([]);
+  return readJson(response).andThen((items) => {
+    if (!Array.isArray(items)) return Err(`the list answer is ${describeValue(items)}, not an array`);
+    const messages: SciroccoMessage<T>[] = [];
+    for (const item of items) {
+      const message = messageFromListItem(item);
+      if (message.isErr()) return message;
+      messages.push(message.value as SciroccoMessage<T>);
+    }
+    return Ok(messages);
+  });
+}
+
+/** A delete answer, `{"ok":1,"n":N}` (`ok` may be `true`), as the count. */
+export function readCount(response: TransportResponse): Result<number, string> {
+  return readJson(response).andThen((value) => {
+    const { ok, n } = (typeof value === 'object' && value !== null ? value : {}) as {
+      ok?: unknown;
+      n?: unknown;
+    };
+    return (ok === 1 || ok === true) && typeof n === 'number' && Number.isSafeInteger(n) && n >= 0
+      ? Ok(n)
+      : Err(`the answer is not {"ok":1,"n":<count>}: ${UTF8.decode(response.body).slice(0, 100)}`);
+  });
+}
+
+/** An info answer: a JSON object. */
+export function readInfo(response: TransportResponse): Result<Readonly<Record<string, unknown>>, string> {
+  return readJson(response).andThen((value) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Ok(value as Record<string, unknown>)
+      : Err(`the info answer is ${describeValue(value)}, not an object`),
+  );
+}
+
+/** The `message` and `errors` of an error answer, whatever it holds. */
+export function readErrorBody(response: TransportResponse): {
+  message?: string;
+  errors?: Record<string, unknown>;
+} {
+  const parsed = readJson(response);
+  if (parsed.isErr() || typeof parsed.value !== 'object' || parsed.value === null) {
+    const text = UTF8.decode(response.body).trim().slice(0, 200);
+    return text === '' ? {} : { message: text };
+  }
+  const { message, errors } = parsed.value as { message?: unknown; errors?: unknown };
+  return {
+    ...(typeof message === 'string' ? { message } : {}),
+    ...(typeof errors === 'object' && errors !== null ? { errors: errors as Record<string, unknown> } : {}),
+  };
+}

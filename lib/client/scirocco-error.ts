@@ -1,0 +1,132 @@
+/**
+ * What went wrong, in one word:
+ *
+ * | kind | when | retryable |
+ * | --- | --- | --- |
+ * | `invalid-argument` | the call's input was refused before any request was sent | no |
+ * | `auth` | the server refused the token (403) | no |
+ * | `not-found` | no such message for this node, or not in the right state (404) | no |
+ * | `validation` | the server refused the request (400, 415), `fieldErrors` by field | no |
+ * | `payload-too-large` | the body is over the server's limit (413) | no |
+ * | `server` | the server failed (5xx) | yes |
+ * | `network` | no answer: refused, reset, DNS… | yes |
+ * | `timeout` | no answer within the client's `timeout` | yes |
+ * | `protocol` | an answer this protocol does not allow | no |
+ * | `aborted` | the caller's `AbortSignal` fired | no |
+ */
+export type SciroccoErrorKind =
+  | 'invalid-argument'
+  | 'auth'
+  | 'not-found'
+  | 'validation'
+  | 'payload-too-large'
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'protocol'
+  | 'aborted';
+
+/** The client operations, as errors name them. */
+export type SciroccoOperation =
+  | 'createClient'
+  | 'push'
+  | 'pull'
+  | 'ack'
+  | 'get'
+  | 'list'
+  | 'update'
+  | 'delete'
+  | 'deleteAll'
+  | 'wipe'
+  | 'info';
+
+const RETRYABLE: ReadonlySet<SciroccoErrorKind> = new Set(['server', 'network', 'timeout']);
+
+/** Details of a {@link SciroccoError}. */
+export interface SciroccoErrorDetails {
+  readonly operation: SciroccoOperation;
+  readonly status?: number | undefined;
+  readonly fieldErrors?: Readonly<Record<string, unknown>> | undefined;
+  readonly messageId?: string | undefined;
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error type of scirocco-rx. Its `kind` says what went wrong, `retryable` whether trying
+ * again may help, and its message names the operation and the URL path. It never holds the
+ * token: not in its message, its fields, its `cause`, `toString()`, `JSON.stringify` or
+ * `util.inspect`.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'scirocco-rx';
+ *
+ * const client = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * const result = await client.ack('5823a70203c123003de4229b');
+ * if (result.isErr()) {
+ *   const { kind, status, retryable, message } = result.error;
+ *   console.log(kind, status, retryable, message);
+ *   // not-found 404 false 'ack PATCH /messageQueue/5823a70203c123003de4229b/ack: 404 Resource not found.'
+ * }
+ * ```
+ */
+export class SciroccoError extends Error {
+  override readonly name = 'SciroccoError';
+  readonly kind: SciroccoErrorKind;
+  readonly operation: SciroccoOperation;
+  /** The HTTP status, when the server answered. */
+  readonly status?: number;
+  /** Whether the same call may succeed if tried again: true for `server`, `network` and `timeout`. */
+  readonly retryable: boolean;
+  /** The server's `errors` object, by field name (`node_destination`, `scheduled_time`, …). */
+  readonly fieldErrors?: Readonly<Record<string, unknown>>;
+  /** The message the call was about, when it was about one. */
+  readonly messageId?: string;
+
+  constructor(kind: SciroccoErrorKind, message: string, details: SciroccoErrorDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.kind = kind;
+    this.operation = details.operation;
+    this.retryable = RETRYABLE.has(kind);
+    if (details.status !== undefined) this.status = details.status;
+    if (details.fieldErrors !== undefined) this.fieldErrors = details.fieldErrors;
+    if (details.messageId !== undefined) this.messageId = details.messageId;
+  }
+
+  /** A plain object for logs: every field but the stack and the cause. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      kind: this.kind,
+      operation: this.operation,
+      message: this.message,
+      status: this.status,
+      retryable: this.retryable,
+      fieldErrors: this.fieldErrors,
+      messageId: this.messageId,
+    };
+  }
+}
+
+/**
+ * Tells whether a value is a {@link SciroccoError}, by its name, so that it works across bundles
+ * and realms where `instanceof` does not.
+ *
+ * @example
+ * ```ts
+ * import { isSciroccoError } from 'scirocco-rx';
+ *
+ * try {
+ *   JSON.parse('{');
+ * } catch (error) {
+ *   console.log(isSciroccoError(error)); // false
+ * }
+ * ```
+ */
+export function isSciroccoError(value: unknown): value is SciroccoError {
+  return (
+    value instanceof Error &&
+    value.name === 'SciroccoError' &&
+    typeof (value as Partial<SciroccoError>).kind === 'string'
+  );
+}

@@ -1,0 +1,58 @@
+/**
+ * Every export that runs anywhere: Node, browsers, Angular. The entry points `scirocco-rx`
+ * (Node) and `scirocco-rx/browser` re-export all of it and add their own `createClient`.
+ */
+export {
+  HEADERS,
+  MESSAGE_STATUSES,
+  isMessageStatus,
+  parseDate,
+  MAX_PAYLOAD_TYPE_LENGTH,
+  MESSAGE_ID_PATTERN,
+  NODE_ID_PATTERN,
+  validateHeaderValue,
+  validateMessageId,
+  validateNodeId,
+  validatePayloadType,
+  validateScheduledAt,
+  decodeBase64,
+  encodeBase64,
+  PAYLOAD_CONTENT_TYPES,
+  payloadKindOfContentType,
+  encodePayload,
+  decodePayload,
+  metadataFromHeaders,
+  LIST_CONTENT_TYPE_FIELD,
+  messageFromListItem,
+  type SciroccoHeader,
+  type MessageStatus,
+  type MessageMetadata,
+  type SciroccoMessage,
+  type PayloadKind,
+  type EncodedPayload,
+} from './protocol/index.js';
+export {
+  SciroccoError,
+  isSciroccoError,
+  type SciroccoErrorKind,
+  type SciroccoErrorDetails,
+  type SciroccoOperation,
+} from './client/scirocco-error.js';
+export {
+  TransportFailure,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+} from './client/transport.js';
+export { fetchTransport, type FetchTransportOptions } from './client/fetch-transport.js';
+export { DEFAULT_TIMEOUT_MS, type ClientOptions } from './client/client-options.js';
+export type {
+  CallOptions,
+  ClientCore,
+  ListOptions,
+  PushOptions,
+  SciroccoResult,
+  ServerInfo,
+} from './client/client-core.js';
+export type { Bytes, Payload, PayloadOf } from './client/payload.js';
+export type { SciroccoClient } from './client/create-client.js';
