@@ -167,4 +167,10 @@ export interface ClientCore {
 
   /** Releases the connections the client keeps open. */
   close(): void;
+
+  /** `SciroccoClient(<url>, node <node>)`: never the token. */
+  toString(): string;
+
+  /** `{ url, node }`: never the token. */
+  toJSON(): { url: string; node: string };
 }

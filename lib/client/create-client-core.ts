@@ -278,12 +278,10 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
     close() {
       config.transport.close?.();
     },
+
+    toString: () => `SciroccoClient(${config.url}, node ${config.node})`,
+    toJSON: () => ({ url: config.url, node: config.node }),
   } as ClientCore;
 
-  return Object.freeze(
-    Object.assign(core, {
-      toString: () => `SciroccoClient(${config.url}, node ${config.node})`,
-      toJSON: () => ({ url: config.url, node: config.node }),
-    }),
-  );
+  return Object.freeze(core);
 }

@@ -6,6 +6,10 @@ export function manualClock(start = Date.now()) {
   let now = start;
   return {
     now: () => now,
+    /** Back to the real time. */
+    reset: () => {
+      now = Date.now();
+    },
     advance: (ms: number) => {
       now += ms;
     },
