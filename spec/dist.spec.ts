@@ -30,6 +30,34 @@ describe('the built package under plain node', () => {
     expect(JSON.parse(stdout)).toEqual({ status: 201, created: true, payload: [7, 8] });
   });
 
+  it('runs createClient (got by default) against the server under plain node', async () => {
+    const script = `
+      import { createClient, isSciroccoError } from 'scirocco-rx';
+      import { startServer } from 'scirocco-rx/server';
+      const server = await startServer();
+      const client = createClient({ url: server.url, node: 'af123', token: 'DEFAULT_TOKEN' });
+      const pushed = (await client.push('af123', new Uint8Array([1, 2]))).unwrap();
+      const pulled = (await client.pull()).unwrap().unwrap();
+      const acked = (await client.ack(pulled.metadata.id)).unwrap();
+      const missing = (await client.ack(pulled.metadata.id)).unwrapErr();
+      client.close();
+      await server.close();
+      console.log(JSON.stringify({
+        same: pushed.metadata.id === acked.metadata.id,
+        payload: [...pulled.payload],
+        status: acked.metadata.status,
+        error: isSciroccoError(missing) && missing.kind,
+      }));
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
+    expect(JSON.parse(stdout)).toEqual({
+      same: true,
+      payload: [1, 2],
+      status: 'processed',
+      error: 'not-found',
+    });
+  });
+
   it('ships a runnable bin with a shebang', async () => {
     const { stdout } = await run(built('cli/scirocco.js'), ['--version']);
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
