@@ -1,13 +1,8 @@
 import { Err, Ok, type Result } from 'ts-results-es';
 import { encodePayload } from '../protocol/encode-payload.js';
 import { HEADERS } from '../protocol/headers.js';
-import {
-  describeValue,
-  validateMessageId,
-  validateNodeId,
-  validatePayloadType,
-  validateScheduledAt,
-} from '../protocol/validation.js';
+import { validateMessageId } from '../protocol/validation.js';
+import { validateListLimit, validatePush } from './validate-input.js';
 import type { CallOptions, ClientCore, ListOptions, PushOptions } from './client-core.js';
 import { resolveClientOptions, type ClientOptions } from './client-options.js';
 import type { Payload } from './payload.js';
@@ -108,42 +103,29 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
       body,
     }));
 
-  function pushHeaders(destination: unknown, options: PushOptions): Result<Record<string, string>, string> {
-    const headers: Record<string, string> = {};
-    const to = validateNodeId(destination, 'destination node id');
-    if (to.isErr()) return to;
-    headers[HEADERS.nodeDestination] = to.value;
-    if (options.payloadType !== undefined) {
-      const type = validatePayloadType(options.payloadType);
-      if (type.isErr()) return type;
-      headers[HEADERS.payloadType] = type.value;
-    }
-    if (options.scheduledAt !== undefined) {
-      const at = validateScheduledAt(options.scheduledAt, Date.now());
-      if (at.isErr()) return at;
-      headers[HEADERS.status] = 'scheduled';
-      headers[HEADERS.scheduledTime] = at.value.toISOString();
-    }
-    return Ok(headers);
-  }
-
   const core: ClientCore = {
     url: config.url,
     node: config.node,
 
     push(destination, payload: Payload, options: PushOptions = {}) {
-      const request = pushHeaders(destination, options).andThen((headers) =>
-        encode(payload).map((encoded) => ({
-          headers: { ...headers, ...encoded.headers },
-          body: encoded.body,
-        })),
-      );
-      if (request.isErr()) return Promise.resolve(invalidArgument('push', request.error));
+      const input = validatePush(destination, payload, options, Date.now());
+      if (input.isErr()) return Promise.resolve(invalidArgument('push', input.error));
+      const { encoded, payloadType, scheduledAt } = input.value;
+      const headers: Record<string, string> = {
+        [HEADERS.nodeDestination]: input.value.destination,
+        'Content-Type': encoded.contentType,
+      };
+      if (payloadType !== undefined) headers[HEADERS.payloadType] = payloadType;
+      if (scheduledAt !== undefined) {
+        headers[HEADERS.status] = 'scheduled';
+        headers[HEADERS.scheduledTime] = scheduledAt.toISOString();
+      }
       return send({
         operation: 'push',
         method: 'POST',
         path: '/messageQueue',
-        ...request.value,
+        headers,
+        body: encoded.body,
         signal: options.signal,
         expect: [201],
         read: readMessage,
@@ -192,12 +174,9 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
     },
 
     list(options: ListOptions = {}) {
-      const { limit } = options;
-      if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
-        return Promise.resolve(
-          invalidArgument('list', `limit must be a positive whole number, got ${describeValue(limit)}`),
-        );
-      }
+      const checked = validateListLimit(options.limit);
+      if (checked.isErr()) return Promise.resolve(invalidArgument('list', checked.error));
+      const limit = checked.value;
       const path = limit === undefined ? '/messages' : `/messages?limit=${limit}`;
       return send({
         operation: 'list',

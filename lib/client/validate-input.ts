@@ -1,0 +1,57 @@
+import { Err, Ok, type Result } from 'ts-results-es';
+import { encodePayload, type EncodedPayload } from '../protocol/encode-payload.js';
+import {
+  describeValue,
+  validateNodeId,
+  validatePayloadType,
+  validateScheduledAt,
+} from '../protocol/validation.js';
+import type { PushOptions } from './client-core.js';
+
+/** A push whose every input was checked. */
+export interface ValidPush {
+  readonly destination: string;
+  readonly encoded: EncodedPayload;
+  readonly payloadType?: string;
+  readonly scheduledAt?: Date;
+}
+
+/**
+ * Checks the input of a push, in the order the messages report it: destination, payload type,
+ * scheduled time, payload. Shared by every client, so each refuses the same input the same way.
+ */
+export function validatePush(
+  destination: unknown,
+  payload: unknown,
+  options: PushOptions,
+  now: number,
+): Result<ValidPush, string> {
+  const to = validateNodeId(destination, 'destination node id');
+  if (to.isErr()) return to;
+  let payloadType: string | undefined;
+  if (options.payloadType !== undefined) {
+    const type = validatePayloadType(options.payloadType);
+    if (type.isErr()) return type;
+    payloadType = type.value;
+  }
+  let scheduledAt: Date | undefined;
+  if (options.scheduledAt !== undefined) {
+    const at = validateScheduledAt(options.scheduledAt, now);
+    if (at.isErr()) return at;
+    scheduledAt = at.value;
+  }
+  return encodePayload(payload).map((encoded) => ({
+    destination: to.value,
+    encoded,
+    ...(payloadType === undefined ? {} : { payloadType }),
+    ...(scheduledAt === undefined ? {} : { scheduledAt }),
+  }));
+}
+
+/** Checks a list limit: absent, or a positive whole number. */
+export function validateListLimit(limit: unknown): Result<number | undefined, string> {
+  if (limit === undefined) return Ok(undefined);
+  return typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0
+    ? Ok(limit)
+    : Err(`limit must be a positive whole number, got ${describeValue(limit)}`);
+}

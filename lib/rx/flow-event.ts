@@ -1,0 +1,66 @@
+import type { SciroccoError, SciroccoOperation } from '../client/scirocco-error.js';
+import type { MessageMetadata } from '../protocol/message-metadata.js';
+
+/**
+ * What a running flow reports, enough to draw a progress line or export metrics. Every event
+ * names the node of the client that ran the flow.
+ *
+ * | type | when |
+ * | --- | --- |
+ * | `pulled` | `pull$` claimed a message and emitted it |
+ * | `empty` | a poll found nothing due |
+ * | `acked` | a message was acked |
+ * | `failed` | a handler, or an ack after its retries, failed |
+ * | `backing-off` | a retryable failure: the next try waits `delayMs` |
+ * | `retried` | the try after a backoff was sent |
+ * | `requeued` / `dead-lettered` | a failed message was pushed again (to itself, or to the dead-letter node) and acked |
+ * | `stranded` | a message claimed but left `processing` and handed to no one |
+ * | `pushed` | `pushFrom` pushed an item |
+ */
+export type FlowEvent =
+  | { readonly type: 'pulled'; readonly node: string; readonly message: MessageMetadata }
+  | { readonly type: 'empty'; readonly node: string }
+  | { readonly type: 'acked'; readonly node: string; readonly message: MessageMetadata }
+  | {
+      readonly type: 'failed';
+      readonly node: string;
+      readonly message: MessageMetadata;
+      readonly error: unknown;
+    }
+  | {
+      readonly type: 'backing-off';
+      readonly node: string;
+      readonly operation: SciroccoOperation;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: SciroccoError;
+    }
+  | {
+      readonly type: 'retried';
+      readonly node: string;
+      readonly operation: SciroccoOperation;
+      readonly attempt: number;
+    }
+  | {
+      readonly type: 'requeued';
+      readonly node: string;
+      readonly message: MessageMetadata;
+      readonly copy: MessageMetadata;
+    }
+  | {
+      readonly type: 'dead-lettered';
+      readonly node: string;
+      readonly message: MessageMetadata;
+      readonly copy: MessageMetadata;
+      readonly deadLetter: string;
+    }
+  | {
+      readonly type: 'stranded';
+      readonly node: string;
+      readonly message: MessageMetadata;
+      readonly reason: string;
+    }
+  | { readonly type: 'pushed'; readonly node: string; readonly message: MessageMetadata };
+
+/** Receives flow events; it must not throw (what it throws is ignored). */
+export type FlowEventHandler = (event: FlowEvent) => void;

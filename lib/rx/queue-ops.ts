@@ -1,0 +1,98 @@
+import { Observable } from 'rxjs';
+import type { Option, Result } from 'ts-results-es';
+import type { CallOptions, ClientCore, ListOptions, PushOptions, ServerInfo } from '../client/client-core.js';
+import type { Payload, PayloadOf } from '../client/payload.js';
+import type { SciroccoError } from '../client/scirocco-error.js';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+
+/** Options of {@link QueueOps.push$}: those of `push` but the signal (unsubscribing cancels). */
+export type PushOptions$ = Omit<PushOptions, 'signal'>;
+
+/**
+ * Every protocol operation as a cold Observable: nothing is sent before subscribe, each
+ * subscription sends its own request, unsubscribing aborts it. Each emits one value and completes,
+ * or errors with a `SciroccoError`. The reactive flows (`pull$`, `ackOnComplete`, `pushFrom`) are
+ * built on these, so that the same flows run over HTTP and over the in-memory queue of
+ * `scirocco-rx/testing`, where they never touch a Promise.
+ *
+ * Naming: the Observable twin of a promise method has its name with a `$`; `pullNext$` is the
+ * single pull (an `Option`), since `pull$` is the polling stream.
+ */
+export interface QueueOps {
+  /** This client's node id. */
+  readonly node: string;
+  /** Cold `push`. */
+  push$<P extends Payload>(
+    destination: string,
+    payload: P,
+    options?: PushOptions$,
+  ): Observable<SciroccoMessage<PayloadOf<P>>>;
+  /** Cold single pull: `Some(message)`, or `None` when nothing is due. */
+  pullNext$<T = unknown>(): Observable<Option<SciroccoMessage<T>>>;
+  /** Cold `ack`. */
+  ack$<T = unknown>(id: string): Observable<SciroccoMessage<T>>;
+  /** Cold `get`. */
+  get$<T = unknown>(id: string): Observable<SciroccoMessage<T>>;
+  /** Cold `list`. */
+  list$<T = unknown>(options?: Omit<ListOptions, 'signal'>): Observable<SciroccoMessage<T>[]>;
+  /** Cold `update`. */
+  update$<P extends Payload>(id: string, payload: P): Observable<SciroccoMessage<PayloadOf<P>>>;
+  /** Cold `delete`: the number deleted. */
+  delete$(id: string): Observable<number>;
+  /** Cold `deleteAll`: the number deleted. */
+  deleteAll$(): Observable<number>;
+  /** Cold `wipe`: the number deleted. */
+  wipe$(): Observable<number>;
+  /** Cold `info`. */
+  info$(): Observable<ServerInfo>;
+}
+
+/**
+ * A cold Observable of a Result-returning call: one AbortController per subscription, aborted in
+ * teardown while the call is in flight (as rxjs's `fromFetch` does).
+ */
+export function fromResultCall<T>(
+  call: (options: CallOptions) => Promise<Result<T, SciroccoError>>,
+): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const controller = new AbortController();
+    let settled = false;
+    call({ signal: controller.signal }).then(
+      (result) => {
+        settled = true;
+        if (result.isOk()) {
+          subscriber.next(result.value);
+          subscriber.complete();
+        } else {
+          subscriber.error(result.error);
+        }
+      },
+      (error: unknown) => {
+        settled = true;
+        subscriber.error(error);
+      },
+    );
+    return () => {
+      if (!settled) controller.abort();
+    };
+  });
+}
+
+/** The Observable operations of a promise client. */
+export function opsFromCore(core: ClientCore): QueueOps {
+  return {
+    node: core.node,
+    push$: (destination, payload, options = {}) =>
+      fromResultCall((call) => core.push(destination, payload, { ...options, ...call })),
+    pullNext$: <T>() => fromResultCall((call) => core.pull<T>(call)),
+    ack$: <T>(id: string) => fromResultCall((call) => core.ack<T>(id, call)),
+    get$: <T>(id: string) => fromResultCall((call) => core.get<T>(id, call)),
+    list$: <T>(options: Omit<ListOptions, 'signal'> = {}) =>
+      fromResultCall((call) => core.list<T>({ ...options, ...call })),
+    update$: (id, payload) => fromResultCall((call) => core.update(id, payload, call)),
+    delete$: (id) => fromResultCall((call) => core.delete(id, call)),
+    deleteAll$: () => fromResultCall((call) => core.deleteAll(call)),
+    wipe$: () => fromResultCall((call) => core.wipe(call)),
+    info$: () => fromResultCall((call) => core.info(call)),
+  };
+}
