@@ -5,4 +5,4 @@
  * @packageDocumentation
  */
 export * from './portable.js';
-export { createClient } from './client/create-client.browser.js';
+export { createClient } from './create-client.browser.js';

@@ -7,5 +7,5 @@
  * @packageDocumentation
  */
 export * from './portable.js';
-export { createClient } from './client/create-client.js';
+export { createClient } from './create-client.js';
 export { gotTransport, type GotTransportOptions } from './client/got-transport.js';

@@ -55,4 +55,18 @@ export type {
   ServerInfo,
 } from './client/client-core.js';
 export type { Bytes, Payload, PayloadOf } from './client/payload.js';
-export type { SciroccoClient } from './client/create-client.js';
+export type { SciroccoClient, ReactiveMethods } from './rx/scirocco-client.js';
+export { fromResultCall, type QueueOps, type PushOptions$ } from './rx/queue-ops.js';
+export { pull$, type PullOptions } from './rx/pull.js';
+export type { ReceivedMessage } from './rx/received-message.js';
+export {
+  ackOnComplete,
+  type AckOnCompleteOptions,
+  type AckOutcome,
+  type HandlerResult,
+  type OnHandlerError,
+} from './rx/ack-on-complete.js';
+export { pushFrom, PushBufferOverflowError, type PushFromOptions } from './rx/push-from.js';
+export { pushTo, type PushSink } from './rx/push-to.js';
+export type { BackoffOptions } from './rx/backoff.js';
+export type { FlowEvent, FlowEventHandler } from './rx/flow-event.js';

@@ -48,6 +48,8 @@ export interface SciroccoErrorDetails {
   readonly status?: number | undefined;
   readonly fieldErrors?: Readonly<Record<string, unknown>> | undefined;
   readonly messageId?: string | undefined;
+  /** The source item a `pushFrom` could not push. */
+  readonly item?: unknown;
   readonly cause?: unknown;
 }
 
@@ -82,6 +84,8 @@ export class SciroccoError extends Error {
   readonly fieldErrors?: Readonly<Record<string, unknown>>;
   /** The message the call was about, when it was about one. */
   readonly messageId?: string;
+  /** The source item a `pushFrom` could not push. */
+  readonly item?: unknown;
 
   constructor(kind: SciroccoErrorKind, message: string, details: SciroccoErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -91,6 +95,20 @@ export class SciroccoError extends Error {
     if (details.status !== undefined) this.status = details.status;
     if (details.fieldErrors !== undefined) this.fieldErrors = details.fieldErrors;
     if (details.messageId !== undefined) this.messageId = details.messageId;
+    if ('item' in details) this.item = details.item;
+  }
+
+  /** The same error, naming the source item it was about. */
+  withItem(item: unknown): SciroccoError {
+    const { kind, message, operation, status, fieldErrors, messageId } = this;
+    return new SciroccoError(kind, message, {
+      operation,
+      status,
+      fieldErrors,
+      messageId,
+      item,
+      cause: this.cause,
+    });
   }
 
   /** A plain object for logs: every field but the stack and the cause. */

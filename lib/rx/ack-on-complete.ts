@@ -1,0 +1,217 @@
+import {
+  asyncScheduler,
+  catchError,
+  concatMap,
+  defer,
+  from,
+  isObservable,
+  last,
+  map,
+  mergeMap,
+  Observable,
+  of,
+  switchMap,
+  type ObservableInput,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import { validateNodeId } from '../protocol/validation.js';
+import { resolveBackoff, type BackoffOptions } from './backoff.js';
+import { flowOf, type MessageFlow, type ReceivedMessage } from './received-message.js';
+import { retryWithBackoff } from './retry-with-backoff.js';
+
+/** What `ackOnComplete` does with a message whose handler failed. */
+export type OnHandlerError = 'leave' | 'requeue' | { readonly deadLetter: string };
+
+/** Options of {@link ackOnComplete}. */
+export interface AckOnCompleteOptions {
+  /** Most handlers running at once; with 1 the order of the messages is kept. @default 1 */
+  readonly concurrency?: number;
+  /**
+   * When the handler fails: `'leave'` the message `processing`; `'requeue'` push a copy to this
+   * node, then ack the original; `{ deadLetter: node }` push a copy there, then ack the original.
+   * @default 'leave'
+   */
+  readonly onError?: OnHandlerError;
+  /** Spacing of retries of acks and pushes that fail retryably. @default 5 retries from 500 ms */
+  readonly backoff?: BackoffOptions;
+  /** Where retry timers run. @default the scheduler of the `pull$` the messages come from */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** How one message ended. */
+export type AckOutcome<T = unknown, R = unknown> =
+  | {
+      readonly status: 'acked';
+      readonly message: ReceivedMessage<T>;
+      /** The handler's last value (`undefined` when it gave none). */
+      readonly result: R | undefined;
+    }
+  | {
+      readonly status: 'failed';
+      readonly message: ReceivedMessage<T>;
+      /** The handler's error, or the ack's when the handler succeeded (`stage: 'ack'`). */
+      readonly error: unknown;
+      readonly stage: 'handler' | 'ack';
+      /** Where the message ended: still `processing`, or acked after a copy was pushed. */
+      readonly disposition: 'left' | 'requeued' | 'dead-lettered';
+      /** The copy pushed by `requeue` or to the dead-letter node. */
+      readonly copy?: SciroccoMessage<T>;
+      /** Why the requeue or dead-letter push (or the ack after it) failed, leaving the message. */
+      readonly dispositionError?: unknown;
+    };
+
+/** A handler's answer: an Observable (its last value counts), a Promise, or a plain value. */
+export type HandlerResult<R> = ObservableInput<R> | R;
+
+function toObservable<R>(value: HandlerResult<R>): Observable<R> {
+  if (isObservable(value)) return value;
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { then?: unknown }).then === 'function'
+  ) {
+    return from(value as PromiseLike<R>);
+  }
+  return of(value as R);
+}
+
+function checkOptions(options: AckOnCompleteOptions): void {
+  const { concurrency = 1, onError = 'leave' } = options;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(
+      `ackOnComplete: concurrency must be a positive whole number, got ${String(concurrency)}`,
+    );
+  }
+  if (typeof onError === 'object') {
+    const node = validateNodeId(onError.deadLetter, 'deadLetter node id');
+    if (node.isErr()) throw new RangeError(`ackOnComplete: ${node.error}`);
+  } else if (!(['leave', 'requeue'] as unknown[]).includes(onError)) {
+    throw new RangeError(
+      `ackOnComplete: onError must be 'leave', 'requeue' or { deadLetter: node }, got ${JSON.stringify(onError)}`,
+    );
+  }
+}
+
+/**
+ * Runs `handler` for each received message and acks the message when the handler completes
+ * without error, then emits how it ended. With no handler, acks each message as it arrives.
+ *
+ * ```
+ * pull$:          a---b---c---|
+ * handler:        a~~|b~~X c~|        (X: b's handler fails)
+ * ackOnComplete:  ---A----B---C|      A, C: { status: 'acked' }; B: { status: 'failed' }
+ * ```
+ *
+ * Failures are values in the stream, never swallowed, and one failing message never ends it.
+ * The protocol has no nack: `requeue` and `deadLetter` push a *copy* (a new id, `tries` back to 0,
+ * at the end of the queue) and then ack the original; `leave` keeps the message `processing`, out
+ * of every queue, as the protocol leaves any message that is never acked. An ack (or the push of a
+ * copy) that fails retryably is retried with backoff, and reported if it finally fails.
+ *
+ * Fed by `pull$`, it asks the stream for `concurrency` messages in flight, so at most
+ * `concurrency` messages are claimed and not yet acked at any moment.
+ *
+ * @example
+ * ```ts
+ * import { ackOnComplete, createClient } from 'scirocco-rx';
+ *
+ * const client = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * client
+ *   .pull$<{ url: string }>()
+ *   .pipe(ackOnComplete((message) => fetch(message.payload.url), { concurrency: 4, onError: 'requeue' }))
+ *   .subscribe((outcome) => console.log(outcome.status, outcome.message.metadata.id));
+ * ```
+ */
+export function ackOnComplete<T, R = unknown>(
+  handler?: (message: ReceivedMessage<T>) => HandlerResult<R>,
+  options: AckOnCompleteOptions = {},
+): OperatorFunction<ReceivedMessage<T>, AckOutcome<T, R>> {
+  checkOptions(options);
+  const concurrency = options.concurrency ?? 1;
+  const onError = options.onError ?? 'leave';
+  const backoff = resolveBackoff(options.backoff, 5);
+
+  return (source) =>
+    source.pipe(
+      mergeMap((message) => {
+        const flow = flowOf(message);
+        flow?.demand(concurrency);
+        return settle(message, flow);
+      }, concurrency),
+    );
+
+  function settle(message: ReceivedMessage<T>, flow: MessageFlow | undefined): Observable<AckOutcome<T, R>> {
+    const scheduler = options.scheduler ?? flow?.scheduler ?? asyncScheduler;
+    const node = flow?.ops.node ?? message.metadata.nodeDestination;
+    const emit = flow?.emit ?? (() => undefined);
+    const retried = <V>(operation: 'ack' | 'push', work: Observable<V>) =>
+      work.pipe(retryWithBackoff<V>(operation, backoff, scheduler, node, emit));
+    const ack = () => retried('ack', message.ack());
+    const report = (error: unknown) => {
+      emit({ type: 'failed', node, message: message.metadata, error });
+    };
+    /** An outcome that leaves the message `processing`: its slot is freed. */
+    const failed = (fields: Omit<Extract<AckOutcome<T, R>, { status: 'failed' }>, 'status' | 'message'>) => {
+      message.release();
+      return { status: 'failed' as const, message, ...fields };
+    };
+
+    const dispose = (error: unknown): Observable<AckOutcome<T, R>> => {
+      report(error);
+      if (onError === 'leave' || !flow) return of(failed({ error, stage: 'handler', disposition: 'left' }));
+      const target = onError === 'requeue' ? node : onError.deadLetter;
+      const disposition = onError === 'requeue' ? 'requeued' : 'dead-lettered';
+      return retried(
+        'push',
+        flow.ops.push$(target, message.payload as object, { payloadType: message.metadata.payloadType }),
+      ).pipe(
+        switchMap((copy) => ack().pipe(map(() => copy))),
+        map((copy): AckOutcome<T, R> => {
+          emit(
+            disposition === 'requeued'
+              ? { type: 'requeued', node, message: message.metadata, copy: copy.metadata }
+              : {
+                  type: 'dead-lettered',
+                  node,
+                  message: message.metadata,
+                  copy: copy.metadata,
+                  deadLetter: target,
+                },
+          );
+          return {
+            status: 'failed',
+            message,
+            error,
+            stage: 'handler',
+            disposition,
+            copy: copy as SciroccoMessage<T>,
+          };
+        }),
+        catchError((dispositionError: unknown) =>
+          of(failed({ error, stage: 'handler', disposition: 'left', dispositionError })),
+        ),
+      );
+    };
+
+    const handled = handler
+      ? defer(() => toObservable(handler(message))).pipe(last(undefined, undefined as R | undefined))
+      : of(undefined as R | undefined);
+    return handled.pipe(
+      map((result) => ({ ok: true as const, result })),
+      catchError((error: unknown) => of({ ok: false as const, error })),
+      concatMap((outcome) =>
+        outcome.ok
+          ? ack().pipe(
+              map((): AckOutcome<T, R> => ({ status: 'acked', message, result: outcome.result })),
+              catchError((error: unknown) => {
+                report(error);
+                return of(failed({ error, stage: 'ack', disposition: 'left' }));
+              }),
+            )
+          : dispose(outcome.error),
+      ),
+    );
+  }
+}

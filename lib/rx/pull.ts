@@ -1,0 +1,295 @@
+import {
+  asyncScheduler,
+  defer,
+  EMPTY,
+  isObservable,
+  Observable,
+  switchMap,
+  map,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import { isSciroccoError } from '../client/scirocco-error.js';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import { backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.js';
+import type { FlowEvent, FlowEventHandler } from './flow-event.js';
+import type { QueueOps } from './queue-ops.js';
+import { receivedMessage, type MessageFlow, type ReceivedMessage } from './received-message.js';
+
+/** Options of `pull$`. */
+export interface PullOptions {
+  /** Milliseconds to wait after a poll that found nothing. @default 500 */
+  readonly interval?: number;
+  /** Complete after emitting this many messages. */
+  readonly maxMessages?: number;
+  /** Complete at the first poll that finds nothing due (batch jobs, tests). @default false */
+  readonly stopWhenEmpty?: boolean;
+  /** While the last value is `true`, no new pull starts. */
+  readonly pause?: Observable<boolean>;
+  /**
+   * Graceful stop: when it emits (or aborts), no new pull starts, a pull in flight finishes and
+   * its message is emitted, and the stream completes.
+   */
+  readonly stop?: Observable<unknown> | AbortSignal;
+  /**
+   * Most messages emitted and not yet acked or released. `ackOnComplete` raises it to its
+   * `concurrency` unless you set it. @default 1
+   */
+  readonly maxInFlight?: number;
+  /** Spacing of retries after retryable failures (never giving up by default). */
+  readonly backoff?: BackoffOptions;
+  /**
+   * What happens to a message whose pull was in flight when the subscriber unsubscribed:
+   * `requeue` pushes a copy to this node and acks the original; `strand` leaves it `processing`.
+   * Either way a `requeued` or `stranded` event reports it. @default 'requeue'
+   */
+  readonly onUnsubscribe?: 'requeue' | 'strand';
+  /** Where timers run: inject a `TestScheduler` to test in virtual time. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+  /** Receives the stream's events. */
+  readonly onEvent?: FlowEventHandler;
+}
+
+function positive(name: string, value: number | undefined, whole: boolean): void {
+  if (value === undefined) return;
+  if (!(value > 0) || (whole && !Number.isSafeInteger(value)) || !Number.isFinite(value)) {
+    throw new RangeError(
+      `pull$: ${name} must be a positive ${whole ? 'whole ' : ''}number, got ${String(value)}`,
+    );
+  }
+}
+
+function stopSignal(stop: PullOptions['stop']): Observable<unknown> {
+  if (stop === undefined) return EMPTY;
+  if (isObservable(stop)) return stop;
+  return new Observable((subscriber) => {
+    if (stop.aborted) {
+      subscriber.next(undefined);
+      return;
+    }
+    const onAbort = () => {
+      subscriber.next(undefined);
+    };
+    stop.addEventListener('abort', onAbort, { once: true });
+    return () => {
+      stop.removeEventListener('abort', onAbort);
+    };
+  });
+}
+
+/**
+ * Hands back a message claimed for a subscriber that is gone: a copy pushed to this node and
+ * the original acked (`requeue`), or left `processing` (`strand`); reported either way.
+ */
+function handBack<T>(
+  ops: QueueOps,
+  message: SciroccoMessage<T>,
+  policy: 'requeue' | 'strand',
+  emit: FlowEventHandler,
+) {
+  const reason = 'claimed after the subscriber unsubscribed';
+  if (policy === 'strand') {
+    emit({ type: 'stranded', node: ops.node, message: message.metadata, reason });
+    return;
+  }
+  ops
+    .push$(ops.node, message.payload as object, { payloadType: message.metadata.payloadType })
+    .pipe(switchMap((copy) => ops.ack$(message.metadata.id).pipe(map(() => copy))))
+    .subscribe({
+      next: (copy) => {
+        emit({ type: 'requeued', node: ops.node, message: message.metadata, copy: copy.metadata });
+      },
+      error: (error: unknown) => {
+        emit({
+          type: 'stranded',
+          node: ops.node,
+          message: message.metadata,
+          reason: `${reason}; requeue failed: ${String(error)}`,
+        });
+      },
+    });
+}
+
+/**
+ * A cold Observable of the messages due for this node. Each subscription runs its own loop: pull;
+ * when a message comes, emit it and pull again at once; when nothing is due, wait `interval` and
+ * pull again. Polls never overlap. Retryable failures back off exponentially (with jitter, reset
+ * after a success) and the loop goes on; other failures error the stream with the
+ * `SciroccoError`.
+ *
+ * Demand-driven: it keeps at most `maxInFlight` messages emitted and not yet acked or released —
+ * everything else stays `pending` for other consumers.
+ *
+ * ```
+ * server:     a b c . . . . . . . d
+ * pull$:      a-b-c----(interval)--d--   (each after the previous one was acked)
+ * ```
+ *
+ * Unsubscribing cancels the timer. A pull already sent is not aborted — the server may have
+ * claimed a message for it — and a message it brings back is requeued (see `onUnsubscribe`).
+ *
+ * @example
+ * ```ts
+ * import { ackOnComplete, createClient } from 'scirocco-rx';
+ *
+ * const client = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * client
+ *   .pull$<{ type: string }>({ interval: 1_000 })
+ *   .pipe(ackOnComplete((message) => console.log(message.payload.type)))
+ *   .subscribe();
+ * ```
+ */
+export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Observable<ReceivedMessage<T>> {
+  positive('interval', options.interval, false);
+  positive('maxMessages', options.maxMessages, true);
+  positive('maxInFlight', options.maxInFlight, true);
+  const backoff = resolveBackoff(options.backoff);
+  const interval = options.interval ?? 500;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const onUnsubscribe = options.onUnsubscribe ?? 'requeue';
+  const emit: FlowEventHandler = (event: FlowEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // an event handler must not break the flow
+    }
+  };
+
+  return defer(
+    () =>
+      new Observable<ReceivedMessage<T>>((subscriber) => {
+        let capacity = options.maxInFlight ?? 1;
+        let outstanding = 0;
+        let emitted = 0;
+        let failures = 0;
+        let pulling = false;
+        let paused = false;
+        let stopping = false;
+        let closed = false;
+        let timer: Subscription | undefined;
+        let running = false;
+        let again = false;
+
+        const flow: MessageFlow = {
+          ops,
+          scheduler,
+          emit,
+          demand: (count) => {
+            if (options.maxInFlight === undefined && count > capacity) {
+              capacity = count;
+              tick();
+            }
+          },
+        };
+        const finished = () =>
+          stopping || (options.maxMessages !== undefined && emitted >= options.maxMessages);
+
+        /** Runs `step` until it stops asking for more; re-entrant calls only ask for one more round. */
+        function tick(): void {
+          if (running) {
+            again = true;
+            return;
+          }
+          running = true;
+          try {
+            do {
+              again = false;
+              step();
+              // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- step() sets it through tick()
+            } while (again);
+          } finally {
+            running = false;
+          }
+        }
+
+        function step(): void {
+          if (closed) return;
+          if (finished()) {
+            if (!pulling) subscriber.complete();
+            return;
+          }
+          if (paused || pulling || timer || outstanding >= capacity) return;
+          pull();
+        }
+
+        function wait(ms: number): void {
+          timer = scheduler.schedule(() => {
+            timer = undefined;
+            tick();
+          }, ms);
+        }
+
+        function pull(): void {
+          pulling = true;
+          if (failures > 0) emit({ type: 'retried', node: ops.node, operation: 'pull', attempt: failures });
+          ops.pullNext$<T>().subscribe({
+            next: (option) => {
+              pulling = false;
+              failures = 0;
+              if (option.isNone()) {
+                emit({ type: 'empty', node: ops.node });
+                if (closed) return;
+                if (options.stopWhenEmpty) stopping = true;
+                else wait(interval);
+                tick();
+                return;
+              }
+              const message = option.value;
+              if (closed) {
+                handBack(ops, message, onUnsubscribe, emit);
+                return;
+              }
+              outstanding++;
+              emitted++;
+              emit({ type: 'pulled', node: ops.node, message: message.metadata });
+              subscriber.next(
+                receivedMessage(message, flow, () => {
+                  outstanding--;
+                  tick();
+                }),
+              );
+              tick();
+            },
+            error: (error: unknown) => {
+              pulling = false;
+              if (closed) return;
+              if (isSciroccoError(error) && error.retryable && failures < backoff.retries) {
+                failures++;
+                const delayMs = backoffDelay(failures, backoff);
+                emit({
+                  type: 'backing-off',
+                  node: ops.node,
+                  operation: 'pull',
+                  attempt: failures,
+                  delayMs,
+                  error,
+                });
+                wait(delayMs);
+                return;
+              }
+              subscriber.error(error);
+            },
+          });
+        }
+
+        const controls = [
+          options.pause?.subscribe((value) => {
+            paused = value;
+            if (!value) tick();
+          }),
+          stopSignal(options.stop).subscribe(() => {
+            stopping = true;
+            timer?.unsubscribe();
+            timer = undefined;
+            tick();
+          }),
+        ];
+        tick();
+        return () => {
+          closed = true;
+          timer?.unsubscribe();
+          for (const control of controls) control?.unsubscribe();
+        };
+      }),
+  );
+}

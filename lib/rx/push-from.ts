@@ -1,0 +1,199 @@
+import {
+  asyncScheduler,
+  catchError,
+  defer,
+  finalize,
+  from,
+  isObservable,
+  mergeMap,
+  Observable,
+  Subscription,
+  tap,
+  throwError,
+  type ObservableInput,
+  type SchedulerLike,
+} from 'rxjs';
+import type { Payload, PayloadOf } from '../client/payload.js';
+import { isSciroccoError } from '../client/scirocco-error.js';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import { resolveBackoff, type BackoffOptions } from './backoff.js';
+import type { FlowEventHandler } from './flow-event.js';
+import type { QueueOps } from './queue-ops.js';
+import { retryWithBackoff } from './retry-with-backoff.js';
+
+/** Options of `pushFrom` and `pushTo`. */
+export interface PushFromOptions<I> {
+  /** The destination node id. */
+  readonly to: string;
+  /** Most pushes in flight; with 1 the order of the source is kept. @default 1 */
+  readonly concurrency?: number;
+  /** The payload type label of every message. */
+  readonly payloadType?: string;
+  /** When each message becomes due: one time, or a time per item (`undefined`: at once). */
+  readonly scheduledAt?: Date | ((item: I) => Date | undefined);
+  /**
+   * For Observable sources, which RxJS cannot slow down: most items received and waiting for a
+   * free push slot. One more errors the stream with a {@link PushBufferOverflowError}.
+   * @default Infinity
+   */
+  readonly maxBuffered?: number;
+  /** Spacing of retries of retryable push failures. @default 5 retries from 500 ms */
+  readonly backoff?: BackoffOptions;
+  /** Where retry timers run. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+  /** Receives `pushed`, `backing-off` and `retried` events. */
+  readonly onEvent?: FlowEventHandler;
+}
+
+/** A fast Observable source got more than `maxBuffered` items ahead of the pushes. */
+export class PushBufferOverflowError extends Error {
+  override readonly name = 'PushBufferOverflowError';
+  constructor(readonly maxBuffered: number) {
+    super(
+      `pushFrom: more than ${maxBuffered} items are waiting for a push slot (maxBuffered); the source is faster than the server: raise concurrency or maxBuffered, or slow the source`,
+    );
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** An AsyncIterable read lazily: an item is taken only when fewer than `slots` are at work. */
+function lazyMerge<I, O>(
+  iterable: AsyncIterable<I>,
+  slots: number,
+  work: (item: I) => Observable<O>,
+): Observable<O> {
+  return new Observable<O>((subscriber) => {
+    const iterator = iterable[Symbol.asyncIterator]();
+    const subscriptions = new Subscription();
+    let active = 0;
+    let reading = false;
+    let ended = false;
+    const pump = (): void => {
+      if (subscriber.closed || ended || reading || active >= slots) return;
+      reading = true;
+      iterator.next().then(
+        (next) => {
+          reading = false;
+          if (subscriber.closed) return;
+          if (next.done) {
+            ended = true;
+            if (active === 0) subscriber.complete();
+            return;
+          }
+          active++;
+          subscriptions.add(
+            work(next.value).subscribe({
+              next: (value) => {
+                subscriber.next(value);
+              },
+              error: (error: unknown) => {
+                subscriber.error(error);
+              },
+              complete: () => {
+                active--;
+                if (ended && active === 0) subscriber.complete();
+                else pump();
+              },
+            }),
+          );
+          pump();
+        },
+        (error: unknown) => {
+          subscriber.error(error);
+        },
+      );
+    };
+    pump();
+    return () => {
+      subscriptions.unsubscribe();
+      if (!ended) void iterator.return?.();
+    };
+  });
+}
+
+/**
+ * Pushes every item of `source` to `options.to` and emits each pushed message: the sink of a
+ * message flow. `source` is any `ObservableInput` (Observable, array, Promise, iterable) or an
+ * `AsyncIterable`, read lazily: a source of a million items never holds more than `concurrency`
+ * of them in memory. A fast hot Observable cannot be slowed down (RxJS has no backpressure): its
+ * items wait in a buffer, bounded by `maxBuffered`.
+ *
+ * ```
+ * source:    a--b--c----|
+ * pushFrom:  -A--B--C---|     (A: the message pushed for a)
+ * ```
+ *
+ * Retryable push failures are retried with backoff; any other failure errors the stream with a
+ * `SciroccoError` whose `item` is the item that failed. With `concurrency` 1 the order of the
+ * source is kept.
+ *
+ * @example
+ * ```ts
+ * import { interval, map, take } from 'rxjs';
+ * import { createClient } from 'scirocco-rx';
+ *
+ * const client = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * const readings = interval(1_000).pipe(map((n) => ({ celsius: 20 + (n % 5) })), take(10));
+ * client.pushFrom(readings, { to: 'bc456' }).subscribe((message) => console.log(message.metadata.id));
+ * ```
+ */
+export function pushFrom<I extends Payload>(
+  ops: QueueOps,
+  source: ObservableInput<I> | AsyncIterable<I>,
+  options: PushFromOptions<I>,
+): Observable<SciroccoMessage<PayloadOf<I>>> {
+  const concurrency = options.concurrency ?? 1;
+  const maxBuffered = options.maxBuffered ?? Infinity;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`pushFrom: concurrency must be a positive whole number, got ${String(concurrency)}`);
+  }
+  if (!(maxBuffered >= 0))
+    throw new RangeError(`pushFrom: maxBuffered must be a number >= 0, got ${String(maxBuffered)}`);
+  const backoff = resolveBackoff(options.backoff, 5);
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const emit: FlowEventHandler = (event) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // an event handler must not break the flow
+    }
+  };
+  const pushOne = (item: I) => {
+    const at = typeof options.scheduledAt === 'function' ? options.scheduledAt(item) : options.scheduledAt;
+    return ops
+      .push$(options.to, item, {
+        ...(options.payloadType === undefined ? {} : { payloadType: options.payloadType }),
+        ...(at === undefined ? {} : { scheduledAt: at }),
+      })
+      .pipe(
+        retryWithBackoff('push', backoff, scheduler, ops.node, emit),
+        tap((message) => {
+          emit({ type: 'pushed', node: ops.node, message: message.metadata });
+        }),
+        catchError((error: unknown) =>
+          throwError(() => (isSciroccoError(error) ? error.withItem(item) : error)),
+        ),
+      );
+  };
+
+  return defer(() => {
+    if (isAsyncIterable(source)) return lazyMerge(source, concurrency, pushOne);
+    if (!isObservable(source)) return from(source).pipe(mergeMap(pushOne, concurrency));
+    let waiting = 0;
+    let active = 0;
+    return source.pipe(
+      tap(() => {
+        if (active + waiting >= concurrency + maxBuffered) throw new PushBufferOverflowError(maxBuffered);
+        waiting++;
+      }),
+      mergeMap((item) => {
+        waiting--;
+        active++;
+        return pushOne(item).pipe(finalize(() => active--));
+      }, concurrency),
+    );
+  });
+}

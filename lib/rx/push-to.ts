@@ -1,0 +1,40 @@
+import type { Observable, OperatorFunction } from 'rxjs';
+import type { Payload, PayloadOf } from '../client/payload.js';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import type { PushFromOptions } from './push-from.js';
+
+/** Anything with a `pushFrom`: a client from `createClient` or from the memory queue. */
+export interface PushSink {
+  pushFrom<I extends Payload>(
+    source: Observable<I>,
+    options: PushFromOptions<I>,
+  ): Observable<SciroccoMessage<PayloadOf<I>>>;
+}
+
+/**
+ * The pipeable form of `pushFrom`: pushes every value of the source to `destination` and emits
+ * the pushed messages.
+ *
+ * ```
+ * source:            a--b--c--|
+ * pushTo(client,to): -A--B--C-|
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { createClient, pushTo } from 'scirocco-rx';
+ *
+ * const client = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * of({ n: 1 }, { n: 2 })
+ *   .pipe(pushTo(client, 'bc456', { concurrency: 2 }))
+ *   .subscribe((message) => console.log(message.metadata.id));
+ * ```
+ */
+export function pushTo<I extends Payload>(
+  client: PushSink,
+  destination: string,
+  options: Omit<PushFromOptions<I>, 'to'> = {},
+): OperatorFunction<I, SciroccoMessage<PayloadOf<I>>> {
+  return (source) => client.pushFrom(source, { ...options, to: destination });
+}

@@ -1,0 +1,66 @@
+import { tap, type Observable, type SchedulerLike } from 'rxjs';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import type { FlowEventHandler } from './flow-event.js';
+import type { QueueOps } from './queue-ops.js';
+
+/**
+ * A message `pull$` claimed: its metadata and payload, and what to do with it.
+ *
+ * Each received message holds one of its `pull$`'s in-flight slots (`maxInFlight`) until its
+ * `ack()` succeeds or `release()` is called: that is how the stream never claims more messages
+ * than its consumer works on.
+ */
+export interface ReceivedMessage<T = unknown> extends SciroccoMessage<T> {
+  /**
+   * A cold Observable that acks the message when subscribed (it becomes `processed`), emits the
+   * acked message and completes, and frees the message's slot. Unsubscribing aborts the request.
+   * It does not retry; `ackOnComplete` does.
+   */
+  ack(): Observable<SciroccoMessage<T>>;
+  /** Frees the message's slot without acking it: it stays `processing` on the server. */
+  release(): void;
+}
+
+/** What a flow operator needs to know of the stream a message came from. */
+export interface MessageFlow {
+  readonly ops: QueueOps;
+  readonly scheduler: SchedulerLike;
+  readonly emit: FlowEventHandler;
+  /** Asks the stream to keep up to `count` messages in flight (unless its user fixed the number). */
+  demand(count: number): void;
+}
+
+const flows = new WeakMap<object, MessageFlow>();
+
+/** The flow a received message came from. */
+export function flowOf(message: ReceivedMessage): MessageFlow | undefined {
+  return flows.get(message);
+}
+
+/** Wraps a claimed message; `settle` frees its slot once. */
+export function receivedMessage<T>(
+  message: SciroccoMessage<T>,
+  flow: MessageFlow,
+  settle: () => void,
+): ReceivedMessage<T> {
+  let settled = false;
+  const release = () => {
+    if (settled) return;
+    settled = true;
+    settle();
+  };
+  const received: ReceivedMessage<T> = Object.freeze({
+    metadata: message.metadata,
+    payload: message.payload,
+    ack: () =>
+      flow.ops.ack$<T>(message.metadata.id).pipe(
+        tap((acked) => {
+          flow.emit({ type: 'acked', node: flow.ops.node, message: acked.metadata });
+          release();
+        }),
+      ),
+    release,
+  });
+  flows.set(received, flow);
+  return received;
+}

@@ -1,0 +1,69 @@
+import { Subject, type Observable, type ObservableInput } from 'rxjs';
+import type { ClientCore } from '../client/client-core.js';
+import type { Payload, PayloadOf } from '../client/payload.js';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import type { FlowEvent, FlowEventHandler } from './flow-event.js';
+import { pull$, type PullOptions } from './pull.js';
+import { pushFrom, type PushFromOptions } from './push-from.js';
+import type { QueueOps } from './queue-ops.js';
+import type { ReceivedMessage } from './received-message.js';
+
+/** The reactive methods of a client. */
+export interface ReactiveMethods {
+  /**
+   * A cold Observable of the messages due for this node: see `pull$`.
+   *
+   * ```
+   * server:  a b . . . c
+   * pull$:   a-b--(500 ms)--c--
+   * ```
+   */
+  pull$<T = unknown>(options?: PullOptions): Observable<ReceivedMessage<T>>;
+  /**
+   * Pushes every item of `source` to `options.to`: see `pushFrom`.
+   *
+   * ```
+   * source:   a--b--c--|
+   * pushFrom: -A--B--C-|
+   * ```
+   */
+  pushFrom<I extends Payload>(
+    source: ObservableInput<I> | AsyncIterable<I>,
+    options: PushFromOptions<I>,
+  ): Observable<SciroccoMessage<PayloadOf<I>>>;
+  /** Every event of every flow of this client, as it happens (a hot Observable). */
+  readonly events$: Observable<FlowEvent>;
+}
+
+/**
+ * A scirocco client: the promise API (`push`, `pull`, `ack`, …, each a `Result`), the same
+ * operations as cold Observables (`push$`, `pullNext$`, `ack$`, …), and the flows `pull$` and
+ * `pushFrom`.
+ */
+export interface SciroccoClient extends ClientCore, QueueOps, ReactiveMethods {}
+
+function both(first: FlowEventHandler | undefined, second: FlowEventHandler): FlowEventHandler {
+  return (event) => {
+    first?.(event);
+    second(event);
+  };
+}
+
+/** Joins a promise core and its Observable operations into one client with the reactive flows. */
+export function assembleClient(core: ClientCore, ops: QueueOps): SciroccoClient {
+  const events = new Subject<FlowEvent>();
+  const report = (event: FlowEvent) => {
+    events.next(event);
+  };
+  return Object.freeze({
+    ...core,
+    ...ops,
+    events$: events.asObservable(),
+    pull$: <T>(options: PullOptions = {}) =>
+      pull$<T>(ops, { ...options, onEvent: both(options.onEvent, report) }),
+    pushFrom: <I extends Payload>(
+      source: ObservableInput<I> | AsyncIterable<I>,
+      options: PushFromOptions<I>,
+    ) => pushFrom(ops, source, { ...options, onEvent: both(options.onEvent, report) }),
+  });
+}
