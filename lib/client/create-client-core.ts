@@ -14,7 +14,8 @@ import {
   readMessage,
   readOptionalMessage,
 } from './read-answer.js';
-import { SciroccoError, type SciroccoErrorKind, type SciroccoOperation } from './scirocco-error.js';
+import type { SciroccoError, SciroccoErrorKind, SciroccoOperation } from './scirocco-error.js';
+import { callError, invalidArgument, statusError } from './status-error.js';
 import {
   TransportFailure,
   type Transport,
@@ -35,17 +36,7 @@ interface Call<T> {
   readonly read: (response: TransportResponse) => Result<T, string>;
 }
 
-function kindOfStatus(status: number): SciroccoErrorKind {
-  if (status === 403) return 'auth';
-  if (status === 404) return 'not-found';
-  if (status === 400 || status === 415) return 'validation';
-  if (status === 413) return 'payload-too-large';
-  return status >= 500 ? 'server' : 'protocol';
-}
-
-function invalidArgument(operation: SciroccoOperation, reason: string): Result<never, SciroccoError> {
-  return Err(new SciroccoError('invalid-argument', `${operation}: ${reason}`, { operation }));
-}
+const rejected = (operation: SciroccoOperation, reason: string) => Err(invalidArgument(operation, reason));
 
 /**
  * Builds the promise API of a client on a transport. `createClient` adds the reactive methods;
@@ -58,10 +49,8 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
   const baseHeaders = { Authorization: config.token, [HEADERS.nodeSource]: config.node };
 
   async function send<T>(call: Call<T>): Promise<Result<T, SciroccoError>> {
-    const where = `${call.operation} ${call.method} ${call.path}`;
-    const details = { operation: call.operation, messageId: call.messageId };
-    const fail = (kind: SciroccoErrorKind, detail: string, extra: object = {}) =>
-      Err(new SciroccoError(kind, `${where}: ${detail}`, { ...details, ...extra }));
+    const fail = (kind: SciroccoErrorKind, detail: string, extra: Parameters<typeof callError>[3] = {}) =>
+      Err(callError(call, kind, detail, extra));
     if (call.signal?.aborted) return fail('aborted', 'aborted before the request was sent');
     let response: TransportResponse;
     try {
@@ -85,13 +74,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
       const value = call.read(response);
       return value.isOk() ? Ok(value.value) : fail('protocol', value.error, { status });
     }
-    const body = readErrorBody(response);
-    const kind = kindOfStatus(status);
-    const detail = kind === 'protocol' ? `unexpected status ${status}` : `${status}`;
-    return fail(kind, body.message === undefined ? detail : `${detail} ${body.message}`, {
-      status,
-      fieldErrors: body.errors,
-    });
+    return Err(statusError(call, status, readErrorBody(response)));
   }
 
   const messagePath = (id: unknown, path: (id: string) => string) =>
@@ -109,7 +92,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
 
     push(destination, payload: Payload, options: PushOptions = {}) {
       const input = validatePush(destination, payload, options, Date.now());
-      if (input.isErr()) return Promise.resolve(invalidArgument('push', input.error));
+      if (input.isErr()) return Promise.resolve(rejected('push', input.error));
       const { encoded, payloadType, scheduledAt } = input.value;
       const headers: Record<string, string> = {
         [HEADERS.nodeDestination]: input.value.destination,
@@ -145,7 +128,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
 
     ack(id, options: CallOptions = {}) {
       const target = messagePath(id, (valid) => `/messageQueue/${valid}/ack`);
-      if (target.isErr()) return Promise.resolve(invalidArgument('ack', target.error));
+      if (target.isErr()) return Promise.resolve(rejected('ack', target.error));
       const { path } = target.value;
       return send({
         operation: 'ack',
@@ -160,7 +143,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
 
     get(id, options: CallOptions = {}) {
       const target = messagePath(id, (valid) => `/messages/${valid}`);
-      if (target.isErr()) return Promise.resolve(invalidArgument('get', target.error));
+      if (target.isErr()) return Promise.resolve(rejected('get', target.error));
       const { path } = target.value;
       return send({
         operation: 'get',
@@ -175,7 +158,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
 
     list(options: ListOptions = {}) {
       const checked = validateListLimit(options.limit);
-      if (checked.isErr()) return Promise.resolve(invalidArgument('list', checked.error));
+      if (checked.isErr()) return Promise.resolve(rejected('list', checked.error));
       const limit = checked.value;
       const path = limit === undefined ? '/messages' : `/messages?limit=${limit}`;
       return send({
@@ -190,9 +173,9 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
 
     update(id, payload: Payload, options: CallOptions = {}) {
       const target = messagePath(id, (valid) => `/messages/${valid}`);
-      if (target.isErr()) return Promise.resolve(invalidArgument('update', target.error));
+      if (target.isErr()) return Promise.resolve(rejected('update', target.error));
       const encoded = encode(payload);
-      if (encoded.isErr()) return Promise.resolve(invalidArgument('update', encoded.error));
+      if (encoded.isErr()) return Promise.resolve(rejected('update', encoded.error));
       const { path } = target.value;
       return send({
         operation: 'update',
@@ -208,7 +191,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
 
     delete(id, options: CallOptions = {}) {
       const target = messagePath(id, (valid) => `/messages/${valid}`);
-      if (target.isErr()) return Promise.resolve(invalidArgument('delete', target.error));
+      if (target.isErr()) return Promise.resolve(rejected('delete', target.error));
       const { path } = target.value;
       return send({
         operation: 'delete',

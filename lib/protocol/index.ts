@@ -26,3 +26,4 @@ export { decodePayload, payloadFromJson } from './decode-payload.js';
 export { METADATA_FIELDS, readMetadata, type MetadataField } from './metadata-fields.js';
 export { metadataFromHeaders } from './metadata-from-headers.js';
 export { LIST_CONTENT_TYPE_FIELD, messageFromListItem } from './message-from-list-item.js';
+export { SERVER_INFO } from './server-info.js';

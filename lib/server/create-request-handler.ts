@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { payloadKindOfContentType } from '../protocol/payload-kind.js';
+import { SERVER_INFO } from '../protocol/server-info.js';
 import { MESSAGE_ID_PATTERN } from '../protocol/validation.js';
 import { listLimit } from './list-limit.js';
 import { matchRoute, ROUTE_METHODS, type RouteName } from './match-route.js';
@@ -31,13 +32,6 @@ export interface HandlerOptions {
   /** Receives one line per request, and one per failure. */
   readonly log?: ((line: string) => void) | undefined;
 }
-
-/** The body of `GET /`, as the original server answers it. */
-export const SERVER_INFO = Object.freeze({
-  name: 'DDS endpoint.',
-  author: 'eloylp',
-  source: 'https://github.com/eloylp/scirocco-server',
-});
 
 const INVALID_CONTENT_TYPE =
   'Please, specify a valid Content-Type values. Valid choices are .. text/plain, application/json, application/octet-stream';

@@ -1,5 +1,6 @@
 export { startServer, DEFAULT_TOKEN, type RunningServer, type ServerOptions } from './start-server.js';
-export { createRequestHandler, SERVER_INFO, type HandlerOptions } from './create-request-handler.js';
+export { createRequestHandler, type HandlerOptions } from './create-request-handler.js';
+export { SERVER_INFO } from '../protocol/server-info.js';
 export type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 export { createMemoryStore } from './memory-store.js';
 export { DEFAULT_LIMITS, limitsFromEnv, resolveLimits, type ServerLimits } from './server-limits.js';
