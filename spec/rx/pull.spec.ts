@@ -70,9 +70,7 @@ describe('pull$', () => {
       expectObservable(payloads(messages)).toBe('70ms a 9ms (b|)', { a: { n: 0 }, b: { n: 1 } });
       scheduler.flush();
       expect(pulls.starts).toEqual([0, 10, 30, 70, 70, 80]);
-      expect(
-        events.flatMap((e) => (e.type === 'backing-off' ? [e.delayMs] : [])),
-      ).toEqual([10, 20, 40, 10]);
+      expect(events.flatMap((e) => (e.type === 'backing-off' ? [e.delayMs] : []))).toEqual([10, 20, 40, 10]);
       expect(events.filter((e) => e.type === 'retried')).toHaveLength(4);
     });
   });
