@@ -109,7 +109,7 @@ describe('ackOnComplete', () => {
 
   it("onError 'leave': the message stays processing, the failure is emitted, the stream goes on", () => {
     testScheduler().run(({ expectObservable }) => {
-      const { queue, consumer } = queueWith(ns(3));
+      const { consumer } = queueWith(ns(3));
       const failure = new Error('boom');
       const outcomes = consumer
         .pull$<{ n: number }>({ stopWhenEmpty: true })
@@ -118,8 +118,6 @@ describe('ackOnComplete', () => {
         map((o) => `${summary(o)}${o.status === 'failed' ? ` ${String(o.error)}` : ''}`),
       );
       expectObservable(described).toBe('(abc|)', { a: '0:acked', b: '1:left Error: boom', c: '2:acked' });
-      queue;
-      failure;
     });
     const { queue, consumer } = queueWith(ns(2));
     testScheduler().run(() => {
@@ -211,7 +209,7 @@ describe('ackOnComplete', () => {
       expectObservable(outcomes).toBe('30ms a 29ms (b|)', { a: 'acked', b: 'ack:server' });
       scheduler.flush();
       expect(acks.starts).toEqual([0, 10, 30, 30, 40, 60]);
-      queue;
+      expect(statuses(queue)).toEqual(['bb:{"n":0}:processed', 'bb:{"n":1}:processing']);
     });
   });
 
