@@ -59,7 +59,10 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** An AsyncIterable read lazily: an item is taken only when fewer than `slots` are at work. */
+/**
+ * An AsyncIterable read lazily: items are asked for only while fewer than `slots` are being read
+ * or worked on, so no more than `slots` are ever held.
+ */
 function lazyMerge<I, O>(
   iterable: AsyncIterable<I>,
   slots: number,
@@ -68,43 +71,34 @@ function lazyMerge<I, O>(
   return new Observable<O>((subscriber) => {
     const iterator = iterable[Symbol.asyncIterator]();
     const subscriptions = new Subscription();
-    let active = 0;
-    let reading = false;
+    let busy = 0; // items being read or worked on
     let ended = false;
+    const settle = (): void => {
+      busy--;
+      if (ended && busy === 0) subscriber.complete();
+      else pump();
+    };
     const pump = (): void => {
-      if (subscriber.closed || ended || reading || active >= slots) return;
-      reading = true;
-      iterator.next().then(
-        (next) => {
-          reading = false;
-          if (subscriber.closed) return;
-          if (next.done) {
-            ended = true;
-            if (active === 0) subscriber.complete();
-            return;
-          }
-          active++;
-          subscriptions.add(
-            work(next.value).subscribe({
-              next: (value) => {
-                subscriber.next(value);
-              },
-              error: (error: unknown) => {
-                subscriber.error(error);
-              },
-              complete: () => {
-                active--;
-                if (ended && active === 0) subscriber.complete();
-                else pump();
-              },
-            }),
-          );
-          pump();
-        },
-        (error: unknown) => {
-          subscriber.error(error);
-        },
-      );
+      while (!subscriber.closed && !ended && busy < slots) {
+        busy++;
+        iterator.next().then(
+          (next) => {
+            if (subscriber.closed) return;
+            if (next.done) {
+              ended = true;
+              settle(); return;
+            }
+            subscriptions.add(
+              work(next.value).subscribe({
+                next: (value) => { subscriber.next(value); },
+                error: (error: unknown) => { subscriber.error(error); },
+                complete: settle,
+              }),
+            );
+          },
+          (error: unknown) => { subscriber.error(error); },
+        );
+      }
     };
     pump();
     return () => {

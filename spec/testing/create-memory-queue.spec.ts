@@ -1,0 +1,169 @@
+import { asapScheduler, map, observeOn, tap } from 'rxjs';
+import type { Result } from 'ts-results-es';
+import { describe, expect, it } from 'vitest';
+import type { SciroccoError } from '../../lib/client/scirocco-error.js';
+import { createClient } from '../../lib/create-client.js';
+import { ackOnComplete } from '../../lib/rx/ack-on-complete.js';
+import { pushFrom } from '../../lib/rx/push-from.js';
+import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
+import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
+import { recorder, testScheduler, withOps } from '../support/marbles.js';
+import { useServer } from '../support/server.js';
+
+describe('createMemoryQueue', () => {
+  it('runs a whole flow — pushFrom → pull$ → ackOnComplete — in virtual time', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const queue = createMemoryQueue();
+      const sensor = queue.client({ node: 'a1' });
+      const dashboard = queue.client({ node: 'b2' });
+
+      const readings = cold('a 9ms b 9ms c|', { a: { celsius: 20 }, b: { celsius: 21 }, c: { celsius: 22 } });
+      sensor.pushFrom(readings, { to: 'b2' }).subscribe();
+
+      const shown = dashboard.pull$<{ celsius: number }>({ interval: 5 }).pipe(
+        ackOnComplete((message) => cold('--x|', { x: `${message.payload.celsius} °C` })),
+        map((outcome) => (outcome.status === 'acked' ? outcome.result : 'failed')),
+      );
+      // a at 0 is handled by 3; b (pushed at 10) is found by the poll at 13; c (at 20) by the poll at 21
+      expectObservable(shown, '^ 40ms !').toBe('---a 12ms b 7ms c', { a: '20 °C', b: '21 °C', c: '22 °C' });
+    });
+  });
+
+  it('makes scheduled messages due in virtual time', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const queue = createMemoryQueue();
+      const node = queue.client({ node: 'a1' });
+      node.push$('a1', 'later', { scheduledAt: new Date(100) }).subscribe();
+      expectObservable(node.pull$({ interval: 30 }).pipe(map((m) => m.payload)), '^ 150ms !').toBe(
+        '120ms a',
+        { a: 'later' },
+      );
+    });
+  });
+
+  it('refuses a bad node id as createClient does', () => {
+    expect(() => createMemoryQueue().client({ node: 'xyz' })).toThrow(
+      'createClient: node must be a non-empty hexadecimal string (0-9, a-f, A-F), got "xyz"',
+    );
+  });
+
+  it('takes a million items from an AsyncIterable, never more than `concurrency` pushes in flight', async () => {
+    const queue = createMemoryQueue();
+    const producer = queue.client({ node: 'a1' });
+    const pushes = recorder(() => 0);
+    const tracked = withOps(producer, {
+      push$: (to, payload) => pushes.track(() => producer.push$(to, payload).pipe(observeOn(asapScheduler))),
+    });
+    const total = 1_000_000;
+    let taken = 0;
+    let count = 0;
+    let maxHeld = 0;
+    async function* readings() {
+      for (let n = 0; n < total; n++) {
+        if (n % 1000 === 0) await Promise.resolve();
+        taken++;
+        maxHeld = Math.max(maxHeld, taken - count);
+        yield { n };
+      }
+    }
+    await new Promise<void>((resolve, reject) => {
+      pushFrom(tracked, readings(), { to: 'b2', concurrency: 8 })
+        .pipe(
+          tap(() => {
+            if (++count % 100_000 === 0) producer.wipe$().subscribe(); // keep the heap small
+          }),
+        )
+        .subscribe({ error: reject, complete: resolve });
+    });
+    expect(count).toBe(total);
+    expect(pushes.maxActive).toBeLessThanOrEqual(8);
+    expect(maxHeld).toBeLessThanOrEqual(8);
+    expect(queue.messages().length).toBeLessThan(100_000);
+  }, 120_000);
+});
+
+describe('the memory queue and the server', () => {
+  const srv = useServer();
+
+  /** Runs one sequence of operations and describes every answer without ids or times. */
+  async function script(client: (node: string) => SciroccoClient): Promise<unknown[]> {
+    const a = client('aa');
+    const b = client('bb');
+    const c = client('cc');
+    const labels = new Map<string, string>();
+    const label = (text: string) =>
+      text.replace(
+        /[0-9a-f]{24}/g,
+        (id) => labels.get(id) ?? (labels.set(id, `#${labels.size + 1}`), `#${labels.size}`),
+      );
+    const describe = (value: unknown): unknown => {
+      if (value instanceof Uint8Array) return [...value];
+      if (value instanceof Date) return 'date';
+      if (Array.isArray(value)) return value.map(describe);
+      if (typeof value === 'string') return label(value);
+      if (typeof value === 'object' && value !== null) {
+        if ('isSome' in value)
+          return (value as { isSome(): boolean }).isSome()
+            ? describe((value as unknown as { value: unknown }).value)
+            : 'None';
+        return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, describe(v)]));
+      }
+      return value;
+    };
+    const answers: unknown[] = [];
+    const record = async <T>(
+      result: Promise<Result<T, SciroccoError>>,
+    ): Promise<Result<T, SciroccoError>> => {
+      const settled = await result;
+      answers.push(
+        settled.isOk()
+          ? describe(settled.value)
+          : { kind: settled.error.kind, status: settled.error.status, message: label(settled.error.message) },
+      );
+      return settled;
+    };
+    const id = async (result: Promise<Result<{ metadata: { id: string } }, SciroccoError>>) =>
+      (await record(result)).unwrap().metadata.id;
+
+    const first = await id(a.push('bb', { n: 1 }));
+    const second = await id(a.push('bb', 'text that looks like {"json":1}'));
+    const third = await id(a.push('bb', new Uint8Array([0, 1, 255]), { payloadType: 'blob' }));
+    await id(a.push('bb', 'later', { scheduledAt: new Date(Date.now() + 3_600_000) }));
+    await record(b.pull());
+    await record(b.ack(first));
+    await record(b.ack(first));
+    await record(a.ack(second));
+    await record(c.get(first));
+    await record(a.get(second));
+    await record(a.update(second, { changed: true }));
+    await record(b.pull());
+    await record(a.update(second, 'too late'));
+    await record(a.delete(third));
+    await record(a.delete(third));
+    await record(a.list());
+    await record(b.list({ limit: 1 }));
+    await record(a.push('xyz', 'x'));
+    await record(a.push('bb', ''));
+    await record(a.push('bb', 'x'.repeat(100 * 1024 + 1)));
+    await record(a.ack('abc'));
+    await record(a.deleteAll());
+    await record(b.info());
+    await record(b.wipe());
+    await record(b.pull());
+    return answers;
+  }
+
+  it('give the same answers to the same sequence of operations', async () => {
+    const queue = createMemoryQueue();
+    const fromMemory = await script((node) => queue.client({ node }));
+    const clients: SciroccoClient[] = [];
+    const fromServer = await script((node) => {
+      const client = createClient({ url: srv.url, node, token: 'DEFAULT_TOKEN' });
+      clients.push(client);
+      return client;
+    });
+    for (const client of clients) client.close();
+    expect(fromMemory).toEqual(fromServer);
+    expect(fromServer).toHaveLength(25);
+  });
+});
