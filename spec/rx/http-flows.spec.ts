@@ -1,0 +1,205 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lastValueFrom, Subject, tap, timer, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient } from '../../lib/create-client.js';
+import { ackOnComplete } from '../../lib/rx/ack-on-complete.js';
+import type { FlowEvent } from '../../lib/rx/flow-event.js';
+import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
+import { createMemoryStore } from '../../lib/server/memory-store.js';
+import type { MessageStore } from '../../lib/server/message-store.js';
+import { startServer, type RunningServer } from '../../lib/server/start-server.js';
+
+/** A memory store that counts claims and acks, and can slow claims down or fail inserts. */
+function countingStore(options: { claimDelayMs?: number; failInserts?: number } = {}) {
+  const inner = createMemoryStore();
+  const acks = new Map<string, number>();
+  let processing = 0;
+  let maxProcessing = 0;
+  let failures = options.failInserts ?? 0;
+  const store: MessageStore = {
+    ...inner,
+    insert: (message) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : inner.insert(message)),
+    claimNextDue: async (destination, now) => {
+      if (options.claimDelayMs) await sleep(options.claimDelayMs);
+      const claimed = await inner.claimNextDue(destination, now);
+      if (claimed) maxProcessing = Math.max(maxProcessing, ++processing);
+      return claimed;
+    },
+    ack: async (id, destination, now) => {
+      const acked = await inner.ack(id, destination, now);
+      if (acked) {
+        processing--;
+        acks.set(id, (acks.get(id) ?? 0) + 1);
+      }
+      return acked;
+    },
+  };
+  return {
+    store,
+    acks,
+    get maxProcessing() {
+      return maxProcessing;
+    },
+  };
+}
+
+const servers: RunningServer[] = [];
+const clients: SciroccoClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function setup(options: Parameters<typeof countingStore>[0] = {}) {
+  const counting = countingStore(options);
+  const server = await startServer({ store: counting.store });
+  servers.push(server);
+  const client = (node: string) => {
+    const made = createClient({ url: server.url, node, token: 'DEFAULT_TOKEN' });
+    clients.push(made);
+    return made;
+  };
+  return { counting, client };
+}
+
+describe('flows over HTTP against the server', () => {
+  it('pull$ + ackOnComplete with concurrency 3: every message acked once, never more than 3 processing', async () => {
+    const { counting, client } = await setup();
+    const producer = client('aa');
+    for (let n = 0; n < 30; n++) (await producer.push('bb', { n })).unwrap();
+    const outcomes = await lastValueFrom(
+      client('bb')
+        .pull$<{ n: number }>({ stopWhenEmpty: true })
+        .pipe(
+          ackOnComplete(() => timer(5), { concurrency: 3 }),
+          toArray(),
+        ),
+    );
+    expect(outcomes.filter((o) => o.status === 'acked')).toHaveLength(30);
+    expect(counting.maxProcessing).toBe(3);
+    expect([...counting.acks.values()].every((count) => count === 1)).toBe(true);
+  });
+
+  it('requeues and dead-letters failed messages with push + ack', async () => {
+    const { client } = await setup();
+    const producer = client('aa');
+    (await producer.push('bb', { poison: true })).unwrap();
+    (await producer.push('bb', { poison: false })).unwrap();
+    const consumer = client('bb');
+    const outcomes = await lastValueFrom(
+      consumer.pull$<{ poison: boolean }>({ maxMessages: 2 }).pipe(
+        ackOnComplete((m) => (m.payload.poison ? Promise.reject(new Error('poison')) : 'ok'), {
+          onError: { deadLetter: 'dead' },
+        }),
+        toArray(),
+      ),
+    );
+    expect(outcomes.map((o) => (o.status === 'acked' ? 'acked' : o.disposition))).toEqual([
+      'dead-lettered',
+      'acked',
+    ]);
+    const dead = (await client('dead').pull<{ poison: boolean }>()).unwrap().unwrap();
+    expect(dead.payload).toEqual({ poison: true });
+    expect(dead.metadata.nodeSource).toBe('bb');
+    const statuses = (await consumer.list())
+      .unwrap()
+      .map((m) => `${m.metadata.nodeDestination}:${m.metadata.status}`);
+    expect(statuses).toEqual(['bb:processed', 'bb:processed', 'dead:processing']);
+  });
+
+  it('stops gracefully on an AbortSignal: handlers in flight finish and ack, then the stream completes', async () => {
+    const { client } = await setup();
+    const producer = client('aa');
+    for (let n = 0; n < 10; n++) (await producer.push('bb', { n })).unwrap();
+    const consumer = client('bb');
+    const shutdown = new AbortController();
+    const outcomes = await lastValueFrom(
+      consumer.pull$<{ n: number }>({ stop: shutdown.signal }).pipe(
+        ackOnComplete(
+          (m) => {
+            if (m.payload.n === 2) shutdown.abort();
+            return timer(20);
+          },
+          { concurrency: 2 },
+        ),
+        toArray(),
+      ),
+    );
+    expect(outcomes.every((o) => o.status === 'acked')).toBe(true);
+    const statuses = (await consumer.list()).unwrap().map((m) => m.metadata.status);
+    expect(statuses.filter((s) => s === 'processing')).toEqual([]);
+    expect(statuses.filter((s) => s === 'processed')).toHaveLength(outcomes.length);
+    expect(statuses.filter((s) => s === 'pending').length).toBeGreaterThan(0);
+  });
+
+  it('requeues the message of a pull that was in flight when the subscriber unsubscribed', async () => {
+    const { client } = await setup({ claimDelayMs: 100 });
+    const producer = client('aa');
+    (await producer.push('bb', { n: 1 })).unwrap();
+    const consumer = client('bb');
+    const events: FlowEvent[] = [];
+    const subscription = consumer.pull$({ onEvent: (e) => events.push(e) }).subscribe();
+    await sleep(30);
+    subscription.unsubscribe();
+    for (let waited = 0; waited < 2_000 && events.length === 0; waited += 20) await sleep(20);
+    expect(events.map((e) => e.type)).toEqual(['requeued']);
+    const all = (await consumer.list()).unwrap();
+    expect(all.map((m) => [m.metadata.status, m.payload])).toEqual([
+      ['processed', { n: 1 }],
+      ['pending', { n: 1 }],
+    ]);
+  });
+
+  it('pushFrom retries a push the server failed (500), and keeps the order', async () => {
+    const { client } = await setup({ failInserts: 1 });
+    const producer = client('aa');
+    const events: FlowEvent[] = [];
+    const pushed = await lastValueFrom(
+      producer
+        .pushFrom(['first', 'second', 'third'], {
+          to: 'bb',
+          backoff: { initial: 10 },
+          onEvent: (e) => events.push(e),
+        })
+        .pipe(toArray()),
+    );
+    expect(pushed.map((m) => m.payload)).toEqual(['first', 'second', 'third']);
+    expect(events.map((e) => e.type)).toEqual(['backing-off', 'pushed', 'pushed', 'pushed']);
+  });
+
+  it('soak: 20,000 messages through pushFrom while 4 pull$ + ackOnComplete consumers drain them, each acked exactly once', async () => {
+    const { counting, client } = await setup();
+    const total = 20_000;
+    const stop = new Subject<void>();
+    let acked = 0;
+    const consumers = Array.from({ length: 4 }, () =>
+      lastValueFrom(
+        client('cafe')
+          .pull$({ interval: 20, stop })
+          .pipe(
+            ackOnComplete(undefined, { concurrency: 4 }),
+            tap((outcome) => {
+              if (outcome.status === 'acked' && ++acked === total) stop.next();
+            }),
+            toArray(),
+          ),
+      ),
+    );
+    const items = (async function* () {
+      for (let n = 0; n < total; n++) yield { n };
+    })();
+    const pushed = await lastValueFrom(
+      client('aa').pushFrom(items, { to: 'cafe', concurrency: 8 }).pipe(toArray()),
+    );
+    const outcomes = (await Promise.all(consumers)).flat();
+    expect(pushed).toHaveLength(total);
+    expect(outcomes).toHaveLength(total);
+    expect(outcomes.every((o) => o.status === 'acked')).toBe(true);
+    expect(counting.acks.size).toBe(total);
+    expect([...counting.acks.values()].every((count) => count === 1)).toBe(true);
+    const stored = await counting.store.list('cafe', total + 1);
+    expect(stored).toHaveLength(total);
+    expect(stored.filter((m) => m.status !== 'processed')).toEqual([]);
+    expect(new Set(outcomes.map((o) => (o.message.payload as { n: number }).n)).size).toBe(total);
+  }, 120_000);
+});
