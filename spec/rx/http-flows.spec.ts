@@ -186,7 +186,10 @@ describe('flows over HTTP against the server', () => {
       ),
     );
     const items = (async function* () {
-      for (let n = 0; n < total; n++) yield { n };
+      for (let n = 0; n < total; n++) {
+        if (n % 1000 === 0) await sleep(0);
+        yield { n };
+      }
     })();
     const pushed = await lastValueFrom(
       client('aa').pushFrom(items, { to: 'cafe', concurrency: 8 }).pipe(toArray()),
