@@ -1,7 +1,7 @@
 import {
   asyncScheduler,
   defer,
-  EMPTY,
+  NEVER,
   isObservable,
   Observable,
   switchMap,
@@ -27,8 +27,10 @@ export interface PullOptions {
   /** While the last value is `true`, no new pull starts. */
   readonly pause?: Observable<boolean>;
   /**
-   * Graceful stop: when it emits (or aborts), no new pull starts, a pull in flight finishes and
-   * its message is emitted, and the stream completes.
+   * Graceful stop: when it emits or completes (or the signal aborts), no new pull starts, a pull
+   * in flight finishes and its message is emitted, and the stream completes — so the handlers of
+   * an `ackOnComplete` downstream finish and ack before the pipeline completes. In Angular,
+   * `NEVER.pipe(takeUntilDestroyed(destroyRef))` completes on destroy.
    */
   readonly stop?: Observable<unknown> | AbortSignal;
   /**
@@ -60,7 +62,7 @@ function positive(name: string, value: number | undefined, whole: boolean): void
 }
 
 function stopSignal(stop: PullOptions['stop']): Observable<unknown> {
-  if (stop === undefined) return EMPTY;
+  if (stop === undefined) return NEVER;
   if (isObservable(stop)) return stop;
   return new Observable((subscriber) => {
     if (stop.aborted) {
@@ -272,17 +274,19 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
           });
         }
 
+        function stopNow(): void {
+          stopping = true;
+          timer?.unsubscribe();
+          timer = undefined;
+          tick();
+        }
+
         const controls = [
           options.pause?.subscribe((value) => {
             paused = value;
             if (!value) tick();
           }),
-          stopSignal(options.stop).subscribe(() => {
-            stopping = true;
-            timer?.unsubscribe();
-            timer = undefined;
-            tick();
-          }),
+          stopSignal(options.stop).subscribe({ next: stopNow, complete: stopNow }),
         ];
         tick();
         return () => {

@@ -86,17 +86,24 @@ function lazyMerge<I, O>(
             if (subscriber.closed) return;
             if (next.done) {
               ended = true;
-              settle(); return;
+              settle();
+              return;
             }
             subscriptions.add(
               work(next.value).subscribe({
-                next: (value) => { subscriber.next(value); },
-                error: (error: unknown) => { subscriber.error(error); },
+                next: (value) => {
+                  subscriber.next(value);
+                },
+                error: (error: unknown) => {
+                  subscriber.error(error);
+                },
                 complete: settle,
               }),
             );
           },
-          (error: unknown) => { subscriber.error(error); },
+          (error: unknown) => {
+            subscriber.error(error);
+          },
         );
       }
     };

@@ -211,6 +211,13 @@ describe('pull$', () => {
     });
   });
 
+  it('stops gracefully when the stop Observable completes (as takeUntilDestroyed makes it)', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const { consumer } = queueWith(0);
+      expectObservable(consumer.pull$({ interval: 5, stop: cold('7ms |') })).toBe('7ms |');
+    });
+  });
+
   it('stops gracefully on an AbortSignal', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const { consumer } = queueWith(0);
