@@ -16,9 +16,21 @@ function outsideZone<T>(zone: NgZone, source: Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) =>
     zone.runOutsideAngular(() =>
       source.subscribe({
-        next: (value) => { zone.run(() => { subscriber.next(value); }); },
-        error: (error: unknown) => { zone.run(() => { subscriber.error(error); }); },
-        complete: () => { zone.run(() => { subscriber.complete(); }); },
+        next: (value) => {
+          zone.run(() => {
+            subscriber.next(value);
+          });
+        },
+        error: (error: unknown) => {
+          zone.run(() => {
+            subscriber.error(error);
+          });
+        },
+        complete: () => {
+          zone.run(() => {
+            subscriber.complete();
+          });
+        },
       }),
     ),
   );

@@ -31,10 +31,15 @@ export function consume(url: string, stop: AbortSignal): Promise<number> {
     dashboard
       .pull$<{ celsius: number }>({ interval: 50, stop })
       .pipe(
-        ackOnComplete((message) => { console.log(`${message.payload.celsius} °C`); }, {
-          concurrency: 4,
-          onError: 'requeue',
-        }),
+        ackOnComplete(
+          (message) => {
+            console.log(`${message.payload.celsius} °C`);
+          },
+          {
+            concurrency: 4,
+            onError: 'requeue',
+          },
+        ),
       )
       .subscribe({
         next: (outcome) => {
@@ -52,7 +57,11 @@ export function consume(url: string, stop: AbortSignal): Promise<number> {
 /** Stops the consumer gracefully on SIGTERM or Ctrl-C: no new pull, handlers finish and ack. */
 export function stopOnSignals(): AbortSignal {
   const shutdown = new AbortController();
-  process.once('SIGTERM', () => { shutdown.abort(); });
-  process.once('SIGINT', () => { shutdown.abort(); });
+  process.once('SIGTERM', () => {
+    shutdown.abort();
+  });
+  process.once('SIGINT', () => {
+    shutdown.abort();
+  });
   return shutdown.signal;
 }

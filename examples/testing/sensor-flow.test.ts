@@ -7,7 +7,9 @@ import { createMemoryQueue } from 'scirocco-rx/testing';
 import { expect, it } from 'vitest';
 
 it('shows each reading a poll after it was pushed', () => {
-  const testScheduler = new TestScheduler((actual, expected) => { expect(actual).toEqual(expected); });
+  const testScheduler = new TestScheduler((actual, expected) => {
+    expect(actual).toEqual(expected);
+  });
   testScheduler.run(({ cold, expectObservable }) => {
     const queue = createMemoryQueue();
     const sensor = queue.client({ node: 'a1' });

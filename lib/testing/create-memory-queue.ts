@@ -64,6 +64,7 @@ function observe<T>(run: () => Result<T, SciroccoError>): Observable<T> {
  *
  * @example
  * ```ts
+ * import { map } from 'rxjs';
  * import { TestScheduler } from 'rxjs/testing';
  * import { ackOnComplete } from 'scirocco-rx';
  * import { createMemoryQueue } from 'scirocco-rx/testing';
@@ -77,7 +78,7 @@ function observe<T>(run: () => Result<T, SciroccoError>): Observable<T> {
  *   const handled = consumer
  *     .pull$<{ n: number }>({ interval: 10, maxMessages: 2 })
  *     .pipe(ackOnComplete((message) => message.payload.n));
- *   expectObservable(handled.pipe(map((outcome) => outcome.status))).toBe('a-b|', { a: 'acked', b: 'acked' });
+ *   expectObservable(handled.pipe(map((outcome) => outcome.status))).toBe('a 9ms (b|)', { a: 'acked', b: 'acked' });
  * });
  * ```
  */
