@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['spec/**/*.ts'],
+    files: ['spec/**/*.ts', 'examples/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-confusing-void-expression': 'off',
