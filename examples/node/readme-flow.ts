@@ -7,15 +7,11 @@ const readings$ = interval(1_000).pipe(map((n) => ({ celsius: 20 + (n % 5) })));
 
 const client = createClient({ url: 'http://localhost:8000', node: 'b2', token: 'DEFAULT_TOKEN' });
 const shutdown = new AbortController();
-process.once('SIGTERM', () => {
-  shutdown.abort();
-}); // graceful: handlers finish and ack
+process.once('SIGTERM', () => shutdown.abort()); // graceful: handlers finish and ack
 
 client
   .pull$<{ celsius: number }>({ interval: 500, stop: shutdown.signal }) // polls, drains, backs off
   .pipe(ackOnComplete((message) => save(message.payload), { concurrency: 4, onError: 'requeue' }))
-  .subscribe((outcome) => {
-    console.log(outcome.status);
-  });
+  .subscribe((outcome) => console.log(outcome.status));
 
 client.pushFrom(readings$, { to: 'b2' }).subscribe(); // any Observable or AsyncIterable
