@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { limitsFromEnv } from '../server/server-limits.js';
 import { DEFAULT_TOKEN, startServer, type RunningServer } from '../server/start-server.js';
+import type { CommandIo } from './client-options.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 /** The help text of `scirocco serve`. */
@@ -30,13 +31,6 @@ Limits (environment only, as in the original server):
 Flags win over environment variables.
 Exit codes: 0 stopped by a signal, 1 could not start, 2 usage error.
 `;
-
-/** Where the command writes; the process's streams by default. */
-export interface CommandIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
 
 function parsePort(text: string, from: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 65535) {
@@ -90,11 +84,8 @@ function readSettings(args: readonly string[], env: CommandIo['env']): ServeSett
  * Runs `scirocco serve`: starts the server and resolves, with the exit code, once a signal has
  * stopped it (or at once when it cannot start).
  */
-export async function serveCommand(
-  args: readonly string[],
-  io: CommandIo,
-  signals: NodeJS.EventEmitter,
-): Promise<number> {
+export async function serveCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const { signals } = io;
   let settings: ServeSettings;
   let limits;
   try {

@@ -1,0 +1,229 @@
+import type { Result } from 'ts-results-es';
+import type { SciroccoError } from '../client/scirocco-error.js';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import type { SciroccoClient } from '../rx/scirocco-client.js';
+import {
+  CLIENT_OPTIONS_HELP,
+  clientFrom,
+  parseCommand,
+  wholeNumber,
+  type CommandIo,
+} from './client-options.js';
+import { messageJson, messagesTable, messageText } from './format-message.js';
+import { reportFailure } from './report-failure.js';
+import { EXIT, UsageError } from './usage-error.js';
+
+/** One client command: its usage, its help, and what it does. */
+export interface ClientCommand {
+  readonly usage: string;
+  readonly summary: string;
+  readonly help: string;
+  run(args: readonly string[], io: CommandIo): Promise<number>;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** Runs one client call, prints its value or reports its failure, and closes the client. */
+async function withClient<T>(
+  name: string,
+  io: CommandIo,
+  values: Values,
+  call: (client: SciroccoClient) => Promise<Result<T, SciroccoError>>,
+  print: (value: T, json: boolean) => string,
+): Promise<number> {
+  const client = clientFrom(values, io);
+  try {
+    const result = await call(client);
+    if (result.isErr()) return reportFailure(name, result.error, client, io);
+    io.stdout(print(result.value, values.json === true));
+    return EXIT.ok;
+  } finally {
+    client.close();
+  }
+}
+
+const printMessage = (message: SciroccoMessage, json: boolean) =>
+  json ? `${messageJson(message)}\n` : messageText(message);
+
+function idArgument(positionals: string[], command: string): string {
+  const id = positionals[0];
+  if (id === undefined) throw new UsageError(`${command} needs a message id`);
+  return id;
+}
+
+async function readPayload(text: string, as: string, io: CommandIo): Promise<object | string> {
+  if (!['auto', 'json', 'text', 'bytes'].includes(as)) {
+    throw new UsageError(`--as must be auto, json, text or bytes, got ${JSON.stringify(as)}`);
+  }
+  const raw = text === '-' ? await io.stdin() : undefined;
+  if (raw && (as === 'auto' || as === 'bytes')) return raw;
+  const body = raw ? new TextDecoder().decode(raw) : text;
+  if (as === 'text') return body;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null) return parsed;
+    if (as === 'json') throw new UsageError('--as json needs a JSON object or array');
+  } catch (error) {
+    if (as === 'json')
+      throw error instanceof UsageError
+        ? error
+        : new UsageError(`the payload is not JSON: ${(error as Error).message}`);
+  }
+  return body;
+}
+
+function command(
+  name: string,
+  usage: string,
+  summary: string,
+  details: string,
+  run: (args: readonly string[], io: CommandIo) => Promise<number>,
+): ClientCommand {
+  return {
+    usage,
+    summary,
+    help: `Usage: scirocco ${usage}\n\n${summary}\n${details ? `\n${details}\n` : ''}\n${CLIENT_OPTIONS_HELP}\n`,
+    run: async (args, io) => {
+      if (args.includes('--help') || args.includes('-h')) {
+        io.stdout(commands[name]?.help ?? '');
+        return EXIT.ok;
+      }
+      return run(args, io);
+    },
+  };
+}
+
+/** The client commands of `scirocco`, by name. */
+export const commands: Record<string, ClientCommand> = {
+  push: command(
+    'push',
+    'push --to NODE [--type T] [--at ISO] [--as auto|json|text|bytes] PAYLOAD|-',
+    'Pushes a message to NODE and prints it.',
+    `PAYLOAD is sent as JSON when it parses to an object or array, as text otherwise;
+- reads standard input and sends it as bytes. --as chooses the kind yourself.
+  --to NODE     the destination node id (required)
+  --type T      a payload type label of 1 to 30 characters
+  --at ISO      schedule it: not due before this time (ISO 8601, e.g. 2030-01-01T12:00:00Z)`,
+    async (args, io) => {
+      const { values, positionals } = parseCommand(
+        args,
+        {
+          to: { type: 'string' },
+          type: { type: 'string' },
+          at: { type: 'string' },
+          as: { type: 'string', default: 'auto' },
+        },
+        1,
+      );
+      if (values.to === undefined) throw new UsageError('--to NODE is required');
+      const text = positionals[0];
+      if (text === undefined) throw new UsageError('push needs a PAYLOAD, or - to read standard input');
+      const at = values.at === undefined ? undefined : new Date(values.at);
+      if (at && Number.isNaN(at.getTime()))
+        throw new UsageError(`--at must be an ISO 8601 time, got ${JSON.stringify(values.at)}`);
+      const payload = await readPayload(text, values.as ?? 'auto', io);
+      const to = values.to;
+      return withClient(
+        'push',
+        io,
+        values,
+        (client) =>
+          client.push(to, payload, {
+            ...(values.type === undefined ? {} : { payloadType: values.type }),
+            ...(at ? { scheduledAt: at } : {}),
+          }),
+        printMessage,
+      );
+    },
+  ),
+  pull: command(
+    'pull',
+    'pull',
+    'Claims the next due message of this node and prints it (it becomes processing).',
+    "Prints nothing, with exit code 0, when nothing is due. Ack it with 'scirocco ack ID'.",
+    async (args, io) => {
+      const { values } = parseCommand(args, {}, 0);
+      return withClient(
+        'pull',
+        io,
+        values,
+        (client) => client.pull(),
+        (option, json) => (option.isSome() ? printMessage(option.value, json) : json ? 'null\n' : ''),
+      );
+    },
+  ),
+  ack: command('ack', 'ack ID', 'Marks a message this node pulled as processed.', '', async (args, io) => {
+    const { values, positionals } = parseCommand(args, {}, 1);
+    const id = idArgument(positionals, 'ack');
+    return withClient('ack', io, values, (client) => client.ack(id), printMessage);
+  }),
+  get: command('get', 'get ID', 'Prints a message this node sent or receives.', '', async (args, io) => {
+    const { values, positionals } = parseCommand(args, {}, 1);
+    const id = idArgument(positionals, 'get');
+    return withClient('get', io, values, (client) => client.get(id), printMessage);
+  }),
+  ls: command(
+    'ls',
+    'ls [--limit N]',
+    "Lists this node's messages, sent or received, oldest first.",
+    '  --limit N     at most N messages (the server caps it, 100 by default)',
+    async (args, io) => {
+      const { values } = parseCommand(args, { limit: { type: 'string' } }, 0);
+      const limit = wholeNumber('--limit', values.limit);
+      return withClient(
+        'ls',
+        io,
+        values,
+        (client) => client.list(limit === undefined ? {} : { limit }),
+        (messages, json) =>
+          json
+            ? `${JSON.stringify(messages.map((m) => JSON.parse(messageJson(m)) as unknown))}\n`
+            : messages.length === 0
+              ? 'no messages\n'
+              : messagesTable(messages),
+      );
+    },
+  ),
+  rm: command(
+    'rm',
+    'rm ID | rm --all',
+    'Deletes a message this node sent that nobody pulled yet, or all of them.',
+    '  --all         every pending or scheduled message this node sent',
+    async (args, io) => {
+      const { values, positionals } = parseCommand(args, { all: { type: 'boolean', default: false } }, 1);
+      const id = positionals[0];
+      if ((id === undefined) === !values.all) throw new UsageError('rm needs a message id, or --all');
+      return withClient(
+        'rm',
+        io,
+        values,
+        (client) => (id === undefined ? client.deleteAll() : client.delete(id)),
+        (count, json) =>
+          json
+            ? `${JSON.stringify({ deleted: count })}\n`
+            : `deleted ${count} message${count === 1 ? '' : 's'}\n`,
+      );
+    },
+  ),
+  info: command(
+    'info',
+    'info',
+    'Asks the server who it is: a check of the URL and the token.',
+    '',
+    async (args, io) => {
+      const { values } = parseCommand(args, {}, 0);
+      return withClient(
+        'info',
+        io,
+        values,
+        (client) => client.info(),
+        (info, json) =>
+          json
+            ? `${JSON.stringify(info)}\n`
+            : `${Object.entries(info)
+                .map(([key, value]) => `${key.padEnd(8)} ${String(value)}`)
+                .join('\n')}\n`,
+      );
+    },
+  ),
+};
