@@ -92,7 +92,7 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
     return EXIT.ok;
   }
   const count = wholeNumber('--count', values.count) ?? 240;
-  const url = values.url ?? io.env.SCIROCCO_URL;
+  const url = values.url ?? (io.env.SCIROCCO_URL || undefined);
   if (url === undefined && (values.token !== undefined || values.node !== undefined)) {
     throw new UsageError('--token and --node go with --url');
   }

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { cli, type Run } from '../support/cli.js';
+import { nodeClient } from '../support/http.js';
+import { useServer } from '../support/server.js';
+
+const ID = '5823a70203c123003de4229b';
+
+describe('scirocco client commands', () => {
+  const srv = useServer({ token: 'cli-token-42' });
+  const env = () => ({
+    SCIROCCO_URL: srv.url,
+    SCIROCCO_NODE: 'af123',
+    SCIROCCO_MASTER_TOKEN: 'cli-token-42',
+  });
+  const run = async (args: string[], stdin?: Uint8Array | string): Promise<Run & { code: number | null }> => {
+    const started = cli(args, env(), stdin);
+    return { ...started, code: await started.exit };
+  };
+  const server = () => {
+    const a = nodeClient(srv.url, 'af123');
+    return {
+      ...a,
+      send: (options: Parameters<typeof a.send>[0] = {}) =>
+        a.send({ ...options, headers: { Authorization: 'cli-token-42', ...options.headers } }),
+    };
+  };
+
+  it('push sends JSON when the payload parses to an object, text otherwise, bytes from stdin', async () => {
+    const json = await run(['push', '--to', 'af123', '{"a":1}']);
+    expect(json.code).toBe(0);
+    expect(json.stdout()).toMatch(
+      /^id {10}[0-9a-f]{24}\nstatus {6}pending \(tries 0\)\nfrom → to {3}af123 → af123\ntype {8}application\/json\ncreated {5}\S+Z\npayload {5}\{"a":1\}\n$/,
+    );
+    const text = await run(['push', '--to', 'af123', '--type', 'greeting', '42']);
+    expect(text.stdout()).toContain('type        greeting');
+    expect(text.stdout()).toContain('payload     42');
+    const bytes = await run(['push', '--to', 'af123', '-', '--json'], new Uint8Array([0, 1, 255]));
+    expect(JSON.parse(bytes.stdout())).toMatchObject({
+      metadata: { payloadType: 'application/octet-stream' },
+      payload: { base64: 'AAH/' },
+    });
+    const forced = await run(['push', '--to', 'af123', '--as', 'text', '{"a":1}', '--json']);
+    expect((JSON.parse(forced.stdout()) as { payload: unknown }).payload).toBe('{"a":1}');
+  });
+
+  it('push --at schedules the message', async () => {
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const pushed = await run(['push', '--to', 'af123', '--at', at, 'later', '--json']);
+    expect((JSON.parse(pushed.stdout()) as { metadata: unknown }).metadata).toMatchObject({
+      status: 'scheduled',
+    });
+    expect((await run(['pull'])).stdout()).toBe('');
+  });
+
+  it('pull claims, ack acknowledges, get shows', async () => {
+    await run(['push', '--to', 'af123', 'hello']);
+    const pulled = await run(['pull', '--json']);
+    const message = JSON.parse(pulled.stdout()) as { metadata: { id: string; status: string } };
+    expect(message.metadata.status).toBe('processing');
+    const acked = await run(['ack', message.metadata.id]);
+    expect(acked.code).toBe(0);
+    expect(acked.stdout()).toContain('status      processed (tries 1)');
+    const shown = await run(['get', message.metadata.id, '--json']);
+    expect(JSON.parse(shown.stdout())).toMatchObject({ metadata: { status: 'processed' }, payload: 'hello' });
+    expect((await run(['pull', '--json'])).stdout()).toBe('null\n');
+  });
+
+  it('ls prints a table, or JSON, with a limit', async () => {
+    expect((await run(['ls'])).stdout()).toBe('no messages\n');
+    for (const payload of ['one', 'two', 'three']) await run(['push', '--to', 'af123', payload]);
+    const table = (await run(['ls', '--limit', '2'])).stdout().trimEnd().split('\n');
+    expect(table[0]).toMatch(/^ID\s+STATUS\s+TRIES\s+FROM\s+TO\s+TYPE\s+CREATED\s+PAYLOAD$/);
+    expect(table).toHaveLength(3);
+    expect(table[1]).toMatch(/^[0-9a-f]{24}\s+pending\s+0\s+af123\s+af123\s+text\/plain\s+\S+Z\s+one$/);
+    const json = JSON.parse((await run(['ls', '--json'])).stdout()) as { payload: string }[];
+    expect(json.map((m) => m.payload)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('rm deletes one message or all of them', async () => {
+    const pushed = JSON.parse((await run(['push', '--to', 'af123', 'x', '--json'])).stdout()) as {
+      metadata: { id: string };
+    };
+    await run(['push', '--to', 'af123', 'y']);
+    await run(['push', '--to', 'af123', 'z']);
+    expect((await run(['rm', pushed.metadata.id])).stdout()).toBe('deleted 1 message\n');
+    expect((await run(['rm', '--all'])).stdout()).toBe('deleted 2 messages\n');
+    expect((await run(['rm', '--all', '--json'])).stdout()).toBe('{"deleted":0}\n');
+  });
+
+  it('info answers with the server info', async () => {
+    const info = await run(['info']);
+    expect(info.code).toBe(0);
+    expect(info.stdout()).toBe(
+      'name     DDS endpoint.\nauthor   eloylp\nsource   https://github.com/eloylp/scirocco-server\n',
+    );
+  });
+
+  it('watch --ack prints and acks messages live, and stops gracefully on Ctrl-C', async () => {
+    const watching = cli(['watch', '--ack', '--interval', '50'], env());
+    const a = server();
+    await a.push('af123', { live: 1 }, { Authorization: 'cli-token-42' });
+    for (let waited = 0; waited < 5_000 && !watching.stdout().includes('processed'); waited += 25) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    watching.child.kill('SIGINT');
+    expect(await watching.exit).toBe(0);
+    expect(watching.stdout()).toContain('payload     {"live":1}');
+    const left = (await a.send({ path: '/messages' })).json<{ status: string }[]>();
+    expect(left.map((m) => m.status)).toEqual(['processed']);
+  });
+
+  it('watch without --ack warns that messages are left processing', async () => {
+    const watching = cli(['watch', '--interval', '50'], env());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    watching.child.kill('SIGTERM');
+    expect(await watching.exit).toBe(0);
+    expect(watching.stderr()).toBe('watching without --ack: messages are claimed and left processing\n');
+  });
+
+  it('explains failed operations, with exit code 1 and a hint, never showing the token', async () => {
+    const missing = await run(['ack', ID]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr()).toBe(
+      `scirocco ack: ack PATCH /messageQueue/${ID}/ack: 404 Resource not found.\nNo such message for node af123 in that state: 'scirocco ls' lists this node's messages.\n`,
+    );
+    const wrongToken = cli(['info', '--token', 'not-the-token'], {
+      SCIROCCO_URL: srv.url,
+      SCIROCCO_NODE: 'af123',
+    });
+    expect(await wrongToken.exit).toBe(1);
+    expect(wrongToken.stderr()).toBe(
+      'scirocco info: info GET /: 403 Incorrect auth token.\nThe server refused the token: check --token or SCIROCCO_MASTER_TOKEN.\n',
+    );
+    const down = cli(['info'], { ...env(), SCIROCCO_URL: 'http://127.0.0.1:9' });
+    expect(await down.exit).toBe(1);
+    expect(down.stderr()).toMatch(
+      /^scirocco info: info GET \/: .*ECONNREFUSED.*\nIs a server running at http:\/\/127\.0\.0\.1:9\? Start one with 'scirocco serve'\.\n$/,
+    );
+    for (const failed of [missing, wrongToken, down])
+      expect(failed.stdout() + failed.stderr()).not.toContain('cli-token-42');
+  });
+
+  it.each([
+    [
+      ['pull'],
+      { SCIROCCO_NODE: '' },
+      "scirocco pull: --node is required (or set SCIROCCO_NODE)\nTry 'scirocco pull --help'.\n",
+    ],
+    [
+      ['pull', '--node', 'xyz'],
+      {},
+      `scirocco pull: node must be a non-empty hexadecimal string (0-9, a-f, A-F), got "xyz"\nTry 'scirocco pull --help'.\n`,
+    ],
+    [
+      ['ack', 'abc'],
+      {},
+      `scirocco ack: message id must be 24 hexadecimal characters, got "abc"\nTry 'scirocco ack --help'.\n`,
+    ],
+    [['ack'], {}, "scirocco ack: ack needs a message id\nTry 'scirocco ack --help'.\n"],
+    [
+      ['ls', '--limit', '0'],
+      {},
+      `scirocco ls: --limit must be a positive whole number, got "0"\nTry 'scirocco ls --help'.\n`,
+    ],
+    [['push', 'x'], {}, "scirocco push: --to NODE is required\nTry 'scirocco push --help'.\n"],
+    [
+      ['push', '--to', 'af123', ''],
+      {},
+      "scirocco push: payload must not be empty\nTry 'scirocco push --help'.\n",
+    ],
+    [
+      ['push', '--to', 'af123', '--at', 'soon', 'x'],
+      {},
+      `scirocco push: --at must be an ISO 8601 time, got "soon"\nTry 'scirocco push --help'.\n`,
+    ],
+    [['rm'], {}, "scirocco rm: rm needs a message id, or --all\nTry 'scirocco rm --help'.\n"],
+    [['info', '--bogus'], {}, "scirocco info: Unknown option '--bogus'\nTry 'scirocco info --help'.\n"],
+  ])('exits 2 on a usage error: %j', async (args, extra, message) => {
+    const failed = cli(args, { ...env(), ...extra });
+    expect(await failed.exit).toBe(2);
+    expect(failed.stderr()).toBe(message);
+  });
+
+  it('has --help on each command', async () => {
+    for (const name of ['push', 'pull', 'ack', 'get', 'ls', 'rm', 'watch', 'info']) {
+      const help = await run([name, '--help']);
+      expect(help.code, name).toBe(0);
+      expect(help.stdout(), name).toMatch(new RegExp(`^Usage: scirocco ${name}`));
+      expect(help.stdout(), name).toContain('--url URL');
+    }
+  });
+});
