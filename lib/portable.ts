@@ -1,7 +1,5 @@
-/**
- * Every export that runs anywhere: Node, browsers, Angular. The entry points `scirocco-rx`
- * (Node) and `scirocco-rx/browser` re-export all of it and add their own `createClient`.
- */
+// Every export that runs anywhere: Node, browsers, Angular. The entry points `scirocco-rx`
+// (Node) and `scirocco-rx/browser` re-export all of it and add their own `createClient`.
 export {
   HEADERS,
   MESSAGE_STATUSES,

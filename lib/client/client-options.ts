@@ -30,7 +30,16 @@ export interface ResolvedClientOptions {
   readonly transport: Transport;
 }
 
-/** The default answer timeout, in milliseconds. */
+/**
+ * The default answer timeout of a client, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { createClient, DEFAULT_TIMEOUT_MS } from 'scirocco-rx';
+ *
+ * const patient = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN', timeout: 3 * DEFAULT_TIMEOUT_MS });
+ * ```
+ */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 function invalid(message: string): SciroccoError {

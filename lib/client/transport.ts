@@ -20,7 +20,19 @@ export interface TransportResponse {
   readonly body: Uint8Array;
 }
 
-/** Why no answer came: the only way a transport's promise rejects. */
+/**
+ * Why no answer came: the only way a transport's promise rejects. It holds words and a code,
+ * never a header value.
+ *
+ * @example
+ * ```ts
+ * import { TransportFailure, type Transport } from 'scirocco-rx';
+ *
+ * const offline: Transport = {
+ *   request: () => Promise.reject(new TransportFailure('network', 'offline', 'ENETDOWN')),
+ * };
+ * ```
+ */
 export class TransportFailure extends Error {
   override readonly name = 'TransportFailure';
   constructor(
@@ -56,6 +68,7 @@ export class TransportFailure extends Error {
  * ```
  */
 export interface Transport {
+  /** Sends one request; resolves to the answer whatever its status, rejects only with a `TransportFailure`. */
   request(request: TransportRequest): Promise<TransportResponse>;
   /** Releases connections the transport keeps. */
   close?(): void;

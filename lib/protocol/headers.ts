@@ -2,7 +2,7 @@
  * The HTTP header names of the scirocco protocol, with the exact casing the server writes.
  *
  * A single message travels with its payload as the body and its metadata in these headers;
- * requests carry the caller's node id in {@link HEADERS.nodeSource}.
+ * requests carry the caller's node id in `HEADERS.nodeSource`.
  *
  * @example
  * ```ts

@@ -10,6 +10,13 @@ import { describeValue } from './validation.js';
  * The field in which this project's server names how a listed payload was pushed
  * (`application/json`, `text/plain` or `application/octet-stream`), so that a client can tell
  * a text payload from bytes in base64. An extension: the original server does not send it.
+ *
+ * @example
+ * ```ts
+ * import { LIST_CONTENT_TYPE_FIELD } from 'scirocco-rx';
+ *
+ * const item = { [LIST_CONTENT_TYPE_FIELD]: 'application/octet-stream', payload: 'AAEC' };
+ * ```
  */
 export const LIST_CONTENT_TYPE_FIELD = 'content_type';
 

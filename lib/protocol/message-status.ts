@@ -5,7 +5,16 @@
  */
 export type MessageStatus = 'scheduled' | 'pending' | 'processing' | 'processed';
 
-/** Every {@link MessageStatus}, in life-cycle order. */
+/**
+ * Every {@link MessageStatus}, in life-cycle order.
+ *
+ * @example
+ * ```ts
+ * import { MESSAGE_STATUSES } from 'scirocco-rx';
+ *
+ * console.log(MESSAGE_STATUSES.join(' → ')); // scheduled → pending → processing → processed
+ * ```
+ */
 export const MESSAGE_STATUSES: readonly MessageStatus[] = Object.freeze([
   'scheduled',
   'pending',

@@ -3,7 +3,16 @@
  */
 export type PayloadKind = 'json' | 'text' | 'bytes';
 
-/** The request `Content-Type` of each {@link PayloadKind}: the only three a push accepts, exactly. */
+/**
+ * The request `Content-Type` of each {@link PayloadKind}: the only three a push accepts, exactly.
+ *
+ * @example
+ * ```ts
+ * import { PAYLOAD_CONTENT_TYPES } from 'scirocco-rx';
+ *
+ * PAYLOAD_CONTENT_TYPES.bytes; // 'application/octet-stream'
+ * ```
+ */
 export const PAYLOAD_CONTENT_TYPES: Readonly<Record<PayloadKind, string>> = Object.freeze({
   json: 'application/json',
   text: 'text/plain',

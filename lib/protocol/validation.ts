@@ -1,12 +1,39 @@
 import { Err, Ok, type Result } from 'ts-results-es';
 
-/** Node ids written into a message are non-empty hexadecimal strings. */
+/**
+ * Node ids written into a message are non-empty hexadecimal strings.
+ *
+ * @example
+ * ```ts
+ * import { NODE_ID_PATTERN } from 'scirocco-rx';
+ *
+ * NODE_ID_PATTERN.test('af123'); // true
+ * ```
+ */
 export const NODE_ID_PATTERN = /^[0-9a-fA-F]+$/;
 
-/** Message ids are MongoDB ObjectIds: 24 hexadecimal characters. */
+/**
+ * Message ids are MongoDB ObjectIds: 24 hexadecimal characters.
+ *
+ * @example
+ * ```ts
+ * import { MESSAGE_ID_PATTERN } from 'scirocco-rx';
+ *
+ * MESSAGE_ID_PATTERN.test('5823a70203c123003de4229b'); // true
+ * ```
+ */
 export const MESSAGE_ID_PATTERN = /^[0-9a-fA-F]{24}$/;
 
-/** The longest `Scirocco-Payload-Type` the server stores. */
+/**
+ * The longest `Scirocco-Payload-Type` the server stores.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PAYLOAD_TYPE_LENGTH } from 'scirocco-rx';
+ *
+ * const label = 'a long descriptive payload type label'.slice(0, MAX_PAYLOAD_TYPE_LENGTH);
+ * ```
+ */
 export const MAX_PAYLOAD_TYPE_LENGTH = 30;
 
 /** Printable ASCII, space included: what can travel in an HTTP header value on every platform. */

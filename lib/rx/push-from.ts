@@ -45,7 +45,23 @@ export interface PushFromOptions<I> {
   readonly onEvent?: FlowEventHandler;
 }
 
-/** A fast Observable source got more than `maxBuffered` items ahead of the pushes. */
+/**
+ * A fast Observable source got more than `maxBuffered` items ahead of the pushes: RxJS cannot
+ * slow a hot source down, so `pushFrom` errors instead of buffering without bound.
+ *
+ * @example
+ * ```ts
+ * import { interval } from 'rxjs';
+ * import { createClient, PushBufferOverflowError } from 'scirocco-rx';
+ *
+ * const client = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * client.pushFrom(interval(1), { to: 'bc456', maxBuffered: 100 }).subscribe({
+ *   error: (error) => {
+ *     if (error instanceof PushBufferOverflowError) console.error(error.message);
+ *   },
+ * });
+ * ```
+ */
 export class PushBufferOverflowError extends Error {
   override readonly name = 'PushBufferOverflowError';
   constructor(readonly maxBuffered: number) {

@@ -5,6 +5,7 @@ import type { PushFromOptions } from './push-from.js';
 
 /** Anything with a `pushFrom`: a client from `createClient` or from the memory queue. */
 export interface PushSink {
+  /** Pushes every item of `source` to `options.to`, emitting the pushed messages. */
   pushFrom<I extends Payload>(
     source: Observable<I>,
     options: PushFromOptions<I>,

@@ -49,7 +49,17 @@ export interface QueueOps {
 
 /**
  * A cold Observable of a Result-returning call: one AbortController per subscription, aborted in
- * teardown while the call is in flight (as rxjs's `fromFetch` does).
+ * teardown while the call is in flight (as rxjs's `fromFetch` does). An `Ok` is emitted and
+ * completes; an `Err` is the error.
+ *
+ * @example
+ * ```ts
+ * import { createClient, fromResultCall } from 'scirocco-rx';
+ *
+ * const client = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * const listed$ = fromResultCall((call) => client.list({ ...call, limit: 5 })); // the same as client.list$({ limit: 5 })
+ * listed$.subscribe((messages) => console.log(messages.length));
+ * ```
  */
 export function fromResultCall<T>(
   call: (options: CallOptions) => Promise<Result<T, SciroccoError>>,

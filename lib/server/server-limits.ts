@@ -10,7 +10,17 @@ export interface ServerLimits {
   readonly maxListMessages: number;
 }
 
-/** The original server's defaults. */
+/**
+ * The original server's defaults: 100 kB JSON and text, 1000 kB bytes, lists of 100.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LIMITS, startServer } from 'scirocco-rx/server';
+ *
+ * const server = await startServer({ limits: { rawKb: DEFAULT_LIMITS.rawKb * 4 } });
+ * await server.close();
+ * ```
+ */
 export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   jsonKb: 100,
   textKb: 100,
@@ -25,7 +35,17 @@ const LIMIT_ENV: Readonly<Record<keyof ServerLimits, string>> = {
   maxListMessages: 'SCIROCCO_MAX_GET_ALL_MESSAGES',
 };
 
-/** Checks limits: each a positive whole number. Throws a `RangeError` naming the first bad one. */
+/**
+ * Fills in the defaults and checks limits: each a positive whole number. Throws a `RangeError`
+ * naming the first bad one.
+ *
+ * @example
+ * ```ts
+ * import { resolveLimits } from 'scirocco-rx/server';
+ *
+ * resolveLimits({ textKb: 10 }); // { jsonKb: 100, textKb: 10, rawKb: 1000, maxListMessages: 100 }
+ * ```
+ */
 export function resolveLimits(limits: Partial<ServerLimits> = {}): ServerLimits {
   const resolved = { ...DEFAULT_LIMITS, ...limits };
   for (const key of Object.keys(LIMIT_ENV) as (keyof ServerLimits)[]) {

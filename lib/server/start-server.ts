@@ -39,7 +39,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The token of a server started without one, as in the original server. */
+/**
+ * The token of a server started without one, as in the original server. Fine on loopback; set
+ * your own anywhere else.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TOKEN, startServer } from 'scirocco-rx/server';
+ *
+ * const server = await startServer({ token: process.env.SCIROCCO_MASTER_TOKEN ?? DEFAULT_TOKEN });
+ * await server.close();
+ * ```
+ */
 export const DEFAULT_TOKEN = 'DEFAULT_TOKEN';
 
 function checkOptions(options: ServerOptions): void {
