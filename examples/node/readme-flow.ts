@@ -2,8 +2,8 @@
 import { interval, map } from 'rxjs';
 import { ackOnComplete, createClient } from 'scirocco-rx';
 
-declare function save(reading: { celsius: number }): Promise<void>;
-const readings$ = interval(1_000).pipe(map((n) => ({ celsius: 20 + (n % 5) })));
+declare function save(reading: { celsius: number }): Promise<void>; // your code
+const readings$ = interval(1_000).pipe(map((n) => ({ celsius: 20 + (n % 5) }))); // a sensor
 
 const client = createClient({ url: 'http://localhost:8000', node: 'b2', token: 'DEFAULT_TOKEN' });
 const shutdown = new AbortController();

@@ -1,0 +1,22 @@
+// Snippets of docs/reactive.md, type-checked by the test suite.
+import { interval, map } from 'rxjs';
+import { ackOnComplete, createClient, pushTo } from 'scirocco-rx';
+
+declare function save(reading: { celsius: number }): Promise<void>;
+const client = createClient({ url: 'http://localhost:8000', node: 'b2', token: 'DEFAULT_TOKEN' });
+
+client
+  .pull$<{ celsius: number }>({ interval: 500 })
+  .pipe(ackOnComplete((message) => save(message.payload), { concurrency: 4, onError: 'requeue' }))
+  .subscribe((outcome) => console.log(outcome.status, outcome.message.metadata.id));
+
+const readings = interval(1_000).pipe(map((n) => ({ celsius: 20 + (n % 5) })));
+client.pushFrom(readings, { to: 'b2', concurrency: 2 }).subscribe();
+readings.pipe(pushTo(client, 'b2')).subscribe(); // the same, pipeable
+
+let acked = 0;
+client.events$.subscribe((event) => {
+  if (event.type === 'acked') acked++;
+  if (event.type === 'backing-off') console.warn(`server unreachable, next try in ${event.delayMs} ms`);
+});
+export const progress = () => acked;
