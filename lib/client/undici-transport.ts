@@ -1,0 +1,79 @@
+import { Agent, request as undiciRequest } from 'undici';
+import { TransportFailure, type Transport, type TransportRequest } from './transport.js';
+
+/** Options of {@link undiciTransport}. */
+export interface UndiciTransportOptions {
+  /** Most connections kept open per server. @default 16 */
+  readonly connections?: number;
+}
+
+function failure(error: unknown, timedOut: boolean, request: TransportRequest): TransportFailure {
+  if (timedOut) return new TransportFailure('timeout', 'no answer in time');
+  if (request.signal?.aborted) return new TransportFailure('aborted', 'the request was aborted');
+  const { code, message } = error as { code?: string; message?: string };
+  return new TransportFailure('network', message ?? String(error), code);
+}
+
+/**
+ * The fast Node transport, on undici's request API: about a fifth of got's CPU per request. One
+ * keep-alive `Agent` per transport (so per client), a timeout per request, the caller's
+ * `AbortSignal` honoured, no retries, no redirects. undici (^7) is an optional peer dependency:
+ * install it to use this entry point.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'scirocco-rx';
+ * import { undiciTransport } from 'scirocco-rx/undici';
+ *
+ * const client = createClient({
+ *   url: 'http://localhost:8000',
+ *   node: 'af123',
+ *   token: 'DEFAULT_TOKEN',
+ *   transport: undiciTransport({ connections: 8 }),
+ * });
+ * ```
+ */
+export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
+  const agent = new Agent({ connections: options.connections ?? 16, pipelining: 1 });
+  return {
+    async request(request) {
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, request.timeoutMs);
+      const onAbort = () => {
+        controller.abort();
+      };
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const response = await undiciRequest(request.url, {
+          dispatcher: agent,
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          signal: controller.signal,
+        });
+        const body = new Uint8Array(await response.body.arrayBuffer());
+        const headers = response.headers;
+        return {
+          status: response.statusCode,
+          header: (name) => {
+            const value = headers[name.toLowerCase()];
+            return Array.isArray(value) ? value[0] : value;
+          },
+          body,
+        };
+      } catch (error) {
+        throw failure(error, timedOut, request);
+      } finally {
+        clearTimeout(timer);
+        request.signal?.removeEventListener('abort', onAbort);
+      }
+    },
+    close() {
+      void agent.close();
+    },
+  };
+}
