@@ -39,6 +39,18 @@ function parseToStringForm(match: RegExpExecArray): Date | undefined {
  * ```
  */
 export function parseDate(text: string): Date | undefined {
+  // Answers repeat the same second-resolution dates: remember the last one read.
+  if (text === lastText) return lastTime === undefined ? undefined : new Date(lastTime);
+  const parsed = parseFresh(text);
+  lastText = text;
+  lastTime = parsed?.getTime();
+  return parsed;
+}
+
+let lastText: string | undefined;
+let lastTime: number | undefined;
+
+function parseFresh(text: string): Date | undefined {
   const trimmed = text.trim();
   const toStringMatch = TO_STRING_FORM.exec(trimmed);
   if (toStringMatch) return parseToStringForm(toStringMatch);

@@ -1,20 +1,21 @@
 import {
   asyncScheduler,
   catchError,
-  concatMap,
   defer,
   from,
   isObservable,
-  last,
   map,
   mergeMap,
   Observable,
   of,
+  Subscription,
   switchMap,
+  throwError,
   type ObservableInput,
   type OperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
+import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { validateNodeId } from '../protocol/validation.js';
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
@@ -65,15 +66,15 @@ export type AckOutcome<T = unknown, R = unknown> =
 /** A handler's answer: an Observable (its last value counts), a Promise, or a plain value. */
 export type HandlerResult<R> = ObservableInput<R> | R;
 
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 function toObservable<R>(value: HandlerResult<R>): Observable<R> {
   if (isObservable(value)) return value;
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { then?: unknown }).then === 'function'
-  ) {
-    return from(value as PromiseLike<R>);
-  }
+  if (isPromiseLike(value)) return from(value);
   return of(value as R);
 }
 
@@ -195,23 +196,78 @@ export function ackOnComplete<T, R = unknown>(
       );
     };
 
-    const handled = handler
-      ? defer(() => toObservable(handler(message))).pipe(last(undefined, undefined as R | undefined))
-      : of(undefined as R | undefined);
-    return handled.pipe(
-      map((result) => ({ ok: true as const, result })),
-      catchError((error: unknown) => of({ ok: false as const, error })),
-      concatMap((outcome) =>
-        outcome.ok
-          ? ack().pipe(
-              map((): AckOutcome<T, R> => ({ status: 'acked', message, result: outcome.result })),
-              catchError((error: unknown) => {
-                report(error);
-                return of(failed({ error, stage: 'ack', disposition: 'left' }));
-              }),
-            )
-          : dispose(outcome.error),
-      ),
-    );
+    // Hand-rolled rather than a chain of operators: this runs once per message, and the common
+    // path (handler completes, ack succeeds at once) should cost a few function calls.
+    return new Observable<AckOutcome<T, R>>((subscriber) => {
+      const subscriptions = new Subscription();
+      const emitOutcome = (outcome: AckOutcome<T, R>) => {
+        subscriber.next(outcome);
+        subscriber.complete();
+      };
+      const follow = (source: Observable<AckOutcome<T, R>>) => {
+        subscriptions.add(source.subscribe(subscriber));
+      };
+      const acked = (result: R | undefined): AckOutcome<T, R> => ({ status: 'acked', message, result });
+      const ackFailed = (error: unknown): AckOutcome<T, R> => {
+        report(error);
+        return failed({ error, stage: 'ack', disposition: 'left' });
+      };
+      const runAck = (result: R | undefined) => {
+        subscriptions.add(
+          message.ack().subscribe({
+            next: () => {
+              emitOutcome(acked(result));
+            },
+            error: (error: unknown) => {
+              if (!isSciroccoError(error) || !error.retryable) {
+                emitOutcome(ackFailed(error));
+                return;
+              }
+              // Replay the first failure so the retries keep their count and spacing.
+              let replayed = false;
+              const again = defer(() => {
+                if (replayed) return message.ack();
+                replayed = true;
+                return throwError(() => error);
+              });
+              follow(
+                retried('ack', again).pipe(
+                  map(() => acked(result)),
+                  catchError((finalError: unknown) => of(ackFailed(finalError))),
+                ),
+              );
+            },
+          }),
+        );
+      };
+      if (!handler) {
+        runAck(undefined);
+        return subscriptions;
+      }
+      let answer: HandlerResult<R>;
+      try {
+        answer = handler(message);
+      } catch (error) {
+        follow(dispose(error));
+        return subscriptions;
+      }
+      if (!isObservable(answer) && !isPromiseLike(answer)) {
+        runAck(answer as R);
+        return subscriptions;
+      }
+      let last: R | undefined;
+      subscriptions.add(
+        toObservable(answer).subscribe({
+          next: (value) => (last = value),
+          error: (error: unknown) => {
+            follow(dispose(error));
+          },
+          complete: () => {
+            runAck(last);
+          },
+        }),
+      );
+      return subscriptions;
+    });
   }
 }

@@ -28,7 +28,7 @@ describe.each(TRANSPORTS)('client failures over the %s transport', (_, transport
     const stub = await stubServer(() => undefined);
     const error = (await make(stub.url, { timeout: 150 }).pull()).unwrapErr();
     expect(error).toMatchObject({ kind: 'timeout', retryable: true });
-    expect(error.message).toMatch(/^pull GET \/messageQueue: no answer in time( \(ETIMEDOUT\))?$/);
+    expect(error.message).toMatch(/^pull GET \/messageQueue: no answer in time( \([A-Z_]+\))?$/);
   });
 
   it('an AbortSignal is aborted, whether it fires during the request or before it', async () => {

@@ -1,0 +1,266 @@
+// npm run bench: measures the library against hand-written loops of the same HTTP library, the
+// server against a bare node:http server, memory over a million messages, and the library's CPU
+// per message; prints the tables and writes them to docs/benchmarks.md.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { percentile, round, showSpread, spread, table, type Spread } from './stats.js';
+import type { Scenario } from './workers.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function child(script: string, args: string[], nodeArgs: string[] = []): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [...nodeArgs, join(HERE, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    proc.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${script} ${args.join(' ')} exited ${String(code)}`))));
+  });
+}
+
+async function server(kind: 'scirocco' | 'bare') {
+  const proc = spawn(process.execPath, [join(HERE, 'server-process.js'), kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve) => proc.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+  return { url, stop: () => proc.kill('SIGKILL') };
+}
+
+const worker = async <T>(scenario: Scenario, nodeArgs: string[] = []) => JSON.parse(await child('workers.js', [JSON.stringify(scenario)], nodeArgs)) as T;
+const freshNode = () => randomBytes(4).toString('hex');
+
+interface Timed {
+  messages: number;
+  seconds: number;
+}
+
+async function compare(kind: 'consume' | 'produce', url: string) {
+  const rows: (string | number)[][] = [];
+  const ratios: Record<string, number> = {};
+  for (const http of ['got', 'undici'] as const) {
+    for (const concurrency of [1, 8]) {
+      const count = http === 'got' ? 2_000 : 5_000;
+      const rates: Record<'hand' | 'library', number[]> = { hand: [], library: [] };
+      for (let run = 0; run < RUNS; run++) {
+        for (const library of [false, true]) {
+          const node = freshNode();
+          const base = { url, node, count, concurrency, http, library };
+          if (kind === 'consume') await worker({ ...base, kind: 'fill', concurrency: 16 });
+          const result = await worker<Timed>({ ...base, kind });
+          if (result.messages !== count) throw new Error(`${kind}: ${result.messages} of ${count}`);
+          rates[library ? 'library' : 'hand'].push(count / result.seconds);
+        }
+      }
+      const hand = spread(rates.hand);
+      const library = spread(rates.library);
+      const ratio = library.median / hand.median;
+      ratios[`${http}/${concurrency}`] = ratio;
+      rows.push([http, concurrency, showSpread(hand), showSpread(library), `${ratio.toFixed(2)}×`]);
+      log(`${kind} ${http} c=${concurrency}: hand ${round(hand.median)}/s, library ${round(library.median)}/s`);
+    }
+  }
+  return { rows, ratios };
+}
+
+async function endToEnd(url: string) {
+  const count = 20_000;
+  const rates: number[] = [];
+  const p50: number[] = [];
+  const p99: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const node = freshNode();
+    const base = { url, node, count, concurrency: 8, http: 'undici' as const, library: true };
+    const started = process.hrtime.bigint();
+    const consuming = worker<Timed & { latencies: number[] }>({ ...base, kind: 'e2e-consume', interval: 5 });
+    await worker<Timed>({ ...base, kind: 'e2e-produce' });
+    const consumed = await consuming;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    rates.push(count / seconds);
+    p50.push(percentile(consumed.latencies, 50));
+    p99.push(percentile(consumed.latencies, 99));
+    log(`end to end: ${round(count / seconds)}/s`);
+  }
+  return { rate: spread(rates), p50: spread(p50), p99: spread(p99) };
+}
+
+async function idleLatency(url: string) {
+  const rows: (string | number)[][] = [];
+  for (const interval of [100, 500]) {
+    const { delays } = await worker<{ delays: number[] }>({ kind: 'idle', url, node: freshNode(), count: 12, concurrency: 1, http: 'undici', library: true, interval });
+    const mean = delays.reduce((sum, d) => sum + d, 0) / delays.length;
+    rows.push([interval, round(mean), round(percentile(delays, 50)), round(Math.max(...delays)), round(interval / 2)]);
+    log(`idle latency at ${interval} ms: mean ${round(mean)} ms`);
+  }
+  return rows;
+}
+
+async function serverAlone() {
+  const ours = await server('scirocco');
+  const bare = await server('bare');
+  const measure = async (url: string, shape: string) => {
+    const rates: number[] = [];
+    for (let run = 0; run < RUNS; run++) rates.push((JSON.parse(await child('load.js', [url, shape, '16', '3'])) as { rps: number }).rps);
+    return spread(rates);
+  };
+  const bareRate = await measure(bare.url, 'bare');
+  const pull = await measure(ours.url, 'pull');
+  const push = await measure(ours.url, 'push');
+  ours.stop();
+  bare.stop();
+  log(`server: bare ${round(bareRate.median)}, pull ${round(pull.median)}, push ${round(push.median)} req/s`);
+  return { bare: bareRate, pull, push };
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+async function cpuProfile(url: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'scirocco-prof-'));
+  const count = 5_000;
+  const node = freshNode();
+  await worker({ kind: 'fill', url, node, count, concurrency: 16, http: 'undici', library: false });
+  await worker({ kind: 'consume', url, node, count, concurrency: 8, http: 'undici', library: true }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) throw new Error('no CPU profile written');
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, index) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+  const byFunction = new Map<string, { micros: number; library: boolean }>();
+  let libraryMicros = 0;
+  let totalMicros = 0;
+  for (const entry of profile.nodes) {
+    const micros = self.get(entry.id) ?? 0;
+    totalMicros += micros;
+    const { url: source, functionName, lineNumber } = entry.callFrame;
+    const library = source.includes('/dist/') && !source.includes('/dist-bench/') && !source.includes('node_modules');
+    if (library) libraryMicros += micros;
+    const where = source ? `${basename(source)}:${lineNumber + 1}` : '(native)';
+    const key = `${functionName || '(anonymous)'} ${where}`;
+    const known = byFunction.get(key) ?? { micros: 0, library };
+    known.micros += micros;
+    byFunction.set(key, known);
+  }
+  const top = [...byFunction.entries()].sort((a, b) => b[1].micros - a[1].micros);
+  return {
+    count,
+    perMessage: libraryMicros / count,
+    totalPerMessage: totalMicros / count,
+    top: top.slice(0, 10).map(([name, { micros, library }]) => [`\`${name}\``, library ? 'library' : '', round(micros / count)]),
+    topLibrary: top.filter(([, v]) => v.library).slice(0, 8).map(([name, { micros }]) => [`\`${name}\``, round(micros / count)]),
+  };
+}
+
+const ratioRow = (s: Spread, base: Spread) => `${(s.median / base.median).toFixed(2)}×`;
+
+async function main() {
+  const started = Date.now();
+  log('consume…');
+  let ours = await server('scirocco');
+  const consume = await compare('consume', ours.url);
+  ours.stop();
+  log('produce…');
+  ours = await server('scirocco');
+  const produce = await compare('produce', ours.url);
+  ours.stop();
+  log('end to end…');
+  ours = await server('scirocco');
+  const e2e = await endToEnd(ours.url);
+  const idle = await idleLatency(ours.url);
+  ours.stop();
+  log('memory…');
+  const memoryConsume = JSON.parse(await child('memory.js', ['consume'], ['--expose-gc'])) as { handled: number; samples: { rss: number; heap: number }[] };
+  const memoryProduce = JSON.parse(await child('memory.js', ['produce'], ['--expose-gc'])) as {
+    pushed: number;
+    peakInFlight: number;
+    start: { rss: number; heap: number };
+    end: { rss: number; heap: number };
+    peakRss: number;
+  };
+  log('server alone…');
+  const alone = await serverAlone();
+  log('CPU profile…');
+  ours = await server('scirocco');
+  const profile = await cpuProfile(ours.url);
+  ours.stop();
+
+  const cpu = cpus();
+  const [first, middle, last] = memoryConsume.samples;
+  const growth = round((last?.rss ?? 0) - (first?.rss ?? 0));
+  const report = `# Benchmarks
+
+Measured with \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}),
+Node.js ${process.version}, on loopback against this package's server with its in-memory store, in
+its own process; the clients in processes of their own; keep-alive on. Each figure is the median
+of ${RUNS} runs, with the lowest and highest in parentheses. The run took ${Math.round((Date.now() - started) / 1000)} s.
+
+A hand-written loop is what a user would write with the HTTP library alone: \`concurrency\` loops
+of pull then ack (or push), the smallest request call, no decoding. The library runs \`concurrency\`
+\`pull$\` streams (one claim each) into one \`ackOnComplete({ concurrency })\`, or one
+\`pushFrom({ concurrency })\` over an AsyncIterable, and decodes every message.
+
+## Consume: \`pull$\` + \`ackOnComplete\` against a pull + ack loop (messages/s)
+
+${table(['HTTP library', 'concurrency', 'hand-written', 'scirocco-rx', 'ratio'], consume.rows)}
+
+## Produce: \`pushFrom\` against a push loop (messages/s)
+
+${table(['HTTP library', 'concurrency', 'hand-written', 'scirocco-rx', 'ratio'], produce.rows)}
+
+## End to end: push → pull → ack, producer and consumer together (undici, concurrency 8)
+
+${table(['messages/s', 'p50 push → handler (ms)', 'p99 push → handler (ms)'], [[showSpread(e2e.rate), showSpread(e2e.p50), showSpread(e2e.p99)]])}
+
+## Idle latency: a message pushed while the consumer waits
+
+${table(['interval (ms)', 'mean delay (ms)', 'p50 (ms)', 'max (ms)', 'expected mean: interval / 2'], idle)}
+
+## Memory over a million messages (the library alone, operations answering at once)
+
+${table(
+  ['flow', 'start RSS / heap (MB)', 'middle RSS / heap (MB)', 'end RSS / heap (MB)', 'growth (MB)'],
+  [[`pull$ + ackOnComplete, ${memoryConsume.handled} messages`, `${first?.rss} / ${first?.heap}`, `${middle?.rss} / ${middle?.heap}`, `${last?.rss} / ${last?.heap}`, growth]],
+)}
+
+${table(
+  ['flow', 'peak items in flight', 'start RSS (MB)', 'peak RSS (MB)', 'end RSS (MB)'],
+  [[`pushFrom from a ${memoryProduce.pushed}-item AsyncIterable, concurrency 8`, memoryProduce.peakInFlight, memoryProduce.start.rss, memoryProduce.peakRss, memoryProduce.end.rss]],
+)}
+
+## The server alone: requests/s, 16 connections, against a bare \`node:http\` server answering 204
+
+${table(
+  ['request', 'requests/s', 'against bare'],
+  [
+    ['bare node:http, 204', showSpread(alone.bare), '1.00×'],
+    ['empty pull (204)', showSpread(alone.pull), ratioRow(alone.pull, alone.bare)],
+    ['push (201)', showSpread(alone.push), ratioRow(alone.push, alone.bare)],
+  ],
+)}
+
+## CPU per message of the library's own code
+
+From \`node --cpu-prof\` of the consume benchmark (undici, concurrency 8, ${profile.count} messages):
+**${round(profile.perMessage)} µs** of self time per message in the library's code (client and
+rx), out of ${round(profile.totalPerMessage)} µs for the whole process (HTTP, event loop, idle waits
+included).
+
+Top self-time functions, µs per message:
+
+${table(['function', 'code', 'µs/message'], profile.top)}
+
+The library's own, µs per message:
+
+${table(['function', 'µs/message'], profile.topLibrary)}
+`;
+  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), `${report.trimEnd()}\n`);
+  process.stdout.write(report);
+}
+
+await main();

@@ -1,0 +1,179 @@
+// One client-side scenario in its own process: prints one JSON line with its result.
+import { Agent as HttpAgent } from 'node:http';
+import got from 'got';
+import { lastValueFrom, merge, toArray } from 'rxjs';
+import { Agent, request } from 'undici';
+import { ackOnComplete, createClient, gotTransport, type Transport } from 'scirocco-rx';
+import { undiciTransport } from 'scirocco-rx/undici';
+
+export interface Scenario {
+  readonly kind: 'fill' | 'consume' | 'produce' | 'e2e-produce' | 'e2e-consume' | 'idle';
+  readonly url: string;
+  readonly node: string;
+  readonly count: number;
+  readonly concurrency: number;
+  readonly http: 'got' | 'undici';
+  readonly library: boolean;
+  readonly interval?: number;
+}
+
+const TOKEN = 'DEFAULT_TOKEN';
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+/** The smallest request function of each HTTP library, as a hand-written loop would have it. */
+function handClient(http: Scenario['http'], concurrency: number) {
+  if (http === 'got') {
+    const client = got.extend({
+      agent: { http: new HttpAgent({ keepAlive: true, maxSockets: concurrency }) },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+    });
+    return async (method: string, url: string, headers: Record<string, string>, body?: string) => {
+      const response = await client(url, { method: method as 'GET', headers, body, responseType: 'buffer' });
+      return { status: response.statusCode, id: response.headers['scirocco-id'] as string | undefined };
+    };
+  }
+  const dispatcher = new Agent({ connections: concurrency });
+  return async (method: string, url: string, headers: Record<string, string>, body?: string) => {
+    const response = await request(url, { dispatcher, method: method as 'GET', headers, body });
+    await response.body.arrayBuffer();
+    return { status: response.statusCode, id: response.headers['scirocco-id'] as string | undefined };
+  };
+}
+
+function transport(http: Scenario['http'], concurrency: number): Transport {
+  return http === 'got' ? gotTransport({ maxSockets: concurrency }) : undiciTransport({ connections: concurrency });
+}
+
+async function handConsume(s: Scenario): Promise<number> {
+  const send = handClient(s.http, s.concurrency);
+  const headers = { Authorization: TOKEN, 'Scirocco-Node-Source': s.node };
+  let handled = 0;
+  const worker = async () => {
+    for (;;) {
+      const pulled = await send('GET', `${s.url}/messageQueue`, headers);
+      if (pulled.status === 204) return;
+      await send('PATCH', `${s.url}/messageQueue/${pulled.id ?? ''}/ack`, headers);
+      handled++;
+    }
+  };
+  await Promise.all(Array.from({ length: s.concurrency }, worker));
+  return handled;
+}
+
+async function libraryConsume(s: Scenario, onMessage?: (payload: unknown) => void): Promise<number> {
+  const client = createClient({ url: s.url, node: s.node, token: TOKEN, transport: transport(s.http, s.concurrency) });
+  // One pull$ per slot: polls of one stream never overlap, so throughput comes from several.
+  const streams = Array.from({ length: s.concurrency }, () =>
+    client.pull$({ maxInFlight: 1, interval: s.interval ?? 20, ...(s.kind === 'consume' ? { stopWhenEmpty: true } : { maxMessages: s.count }) }),
+  );
+  let handled = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    const subscription = merge(...streams)
+      .pipe(ackOnComplete((message) => onMessage?.(message.payload), { concurrency: s.concurrency }))
+      .subscribe({
+        next: () => {
+          if (++handled >= s.count && s.kind !== 'consume') {
+            subscription.unsubscribe();
+            resolve();
+          }
+        },
+        error: reject,
+        complete: resolve,
+      });
+  });
+  await done;
+  client.close();
+  return handled;
+}
+
+async function handProduce(s: Scenario): Promise<number> {
+  const send = handClient(s.http, s.concurrency);
+  const headers = { Authorization: TOKEN, 'Scirocco-Node-Source': 'a1', 'Scirocco-Node-Destination': s.node, 'Content-Type': 'application/json' };
+  let next = 0;
+  const worker = async () => {
+    while (next < s.count) {
+      const n = next++;
+      await send('POST', `${s.url}/messageQueue`, headers, JSON.stringify({ n, t: Date.now() }));
+    }
+  };
+  await Promise.all(Array.from({ length: s.concurrency }, worker));
+  return s.count;
+}
+
+async function libraryProduce(s: Scenario): Promise<number> {
+  const client = createClient({ url: s.url, node: 'a1', token: TOKEN, transport: transport(s.http, s.concurrency) });
+  async function* items() {
+    for (let n = 0; n < s.count; n++) {
+      yield { n, t: Date.now() };
+      if (n % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  const pushed = await lastValueFrom(client.pushFrom(items(), { to: s.node, concurrency: s.concurrency }).pipe(toArray()));
+  client.close();
+  return pushed.length;
+}
+
+async function idle(s: Scenario): Promise<number[]> {
+  const consumer = createClient({ url: s.url, node: s.node, token: TOKEN, transport: undiciTransport() });
+  const producer = createClient({ url: s.url, node: 'a1', token: TOKEN, transport: undiciTransport() });
+  const delays: number[] = [];
+  let pushedAt = 0;
+  let resolveOne: () => void = () => undefined;
+  const subscription = consumer
+    .pull$({ interval: s.interval ?? 500 })
+    .pipe(
+      ackOnComplete(() => {
+        delays.push(performance.now() - pushedAt);
+        resolveOne();
+      }),
+    )
+    .subscribe();
+  for (let i = 0; i < s.count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * (s.interval ?? 500)));
+    const handled = new Promise<void>((resolve) => (resolveOne = resolve));
+    pushedAt = performance.now();
+    (await producer.push(s.node, { i })).unwrap();
+    await handled;
+  }
+  subscription.unsubscribe();
+  consumer.close();
+  producer.close();
+  return delays;
+}
+
+async function main(): Promise<void> {
+  const s = JSON.parse(process.argv[2] ?? '{}') as Scenario;
+  const start = process.hrtime.bigint();
+  let result: Record<string, unknown>;
+  switch (s.kind) {
+    case 'fill':
+      result = { messages: await handProduce({ ...s, http: 'undici' }) };
+      break;
+    case 'consume':
+      result = { messages: s.library ? await libraryConsume(s) : await handConsume(s) };
+      break;
+    case 'produce':
+      result = { messages: s.library ? await libraryProduce(s) : await handProduce(s) };
+      break;
+    case 'e2e-produce':
+      result = { messages: await libraryProduce(s) };
+      break;
+    case 'e2e-consume': {
+      const latencies: number[] = [];
+      const messages = await libraryConsume(s, (payload) => latencies.push(Date.now() - (payload as { t: number }).t));
+      result = { messages, latencies };
+      break;
+    }
+    case 'idle':
+      result = { delays: await idle(s) };
+      break;
+  }
+  result.seconds = seconds(start);
+  result.cpuMicros = process.cpuUsage().user + process.cpuUsage().system;
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+await main();
