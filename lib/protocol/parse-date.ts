@@ -39,16 +39,16 @@ function parseToStringForm(match: RegExpExecArray): Date | undefined {
  * ```
  */
 export function parseDate(text: string): Date | undefined {
-  // Answers repeat the same second-resolution dates: remember the last one read.
-  if (text === lastText) return lastTime === undefined ? undefined : new Date(lastTime);
+  // Answers repeat the same second-resolution dates: remember the recent ones.
+  const known = recent.get(text);
+  if (known !== undefined) return Number.isNaN(known) ? undefined : new Date(known);
   const parsed = parseFresh(text);
-  lastText = text;
-  lastTime = parsed?.getTime();
+  if (recent.size >= 256) recent.clear();
+  recent.set(text, parsed?.getTime() ?? Number.NaN);
   return parsed;
 }
 
-let lastText: string | undefined;
-let lastTime: number | undefined;
+const recent = new Map<string, number>();
 
 function parseFresh(text: string): Date | undefined {
   const trimmed = text.trim();

@@ -45,9 +45,20 @@ export function payloadKindOfContentType(contentType: string | undefined): Paylo
   }
 }
 
+/** The media types of the Content-Types servers send most, looked up before any parsing. */
+const COMMON_MEDIA: Readonly<Record<string, string>> = {
+  'application/json; charset=utf-8': 'application/json',
+  'application/json': 'application/json',
+  'text/html; charset=utf-8': 'text/html',
+  'text/plain': 'text/plain',
+  'application/octet-stream': 'application/octet-stream',
+};
+
 /** The media type of a `Content-Type` header in lowercase, without parameters: `text/html; charset=utf-8` → `text/html`. */
 export function mediaTypeOf(contentType: string | null | undefined): string | undefined {
   if (contentType == null) return undefined;
+  const common = COMMON_MEDIA[contentType];
+  if (common !== undefined) return common;
   const media = contentType.split(';', 1)[0]?.trim().toLowerCase();
   return media === '' ? undefined : media;
 }

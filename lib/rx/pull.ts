@@ -13,7 +13,7 @@ import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.js';
 import type { FlowEvent, FlowEventHandler } from './flow-event.js';
-import type { QueueOps } from './queue-ops.js';
+import { detachedPull, type QueueOps, type QueueOpsWithDetachedPull } from './queue-ops.js';
 import { receivedMessage, type MessageFlow, type ReceivedMessage } from './received-message.js';
 
 /** Options of `pull$`. */
@@ -149,6 +149,8 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
   const interval = options.interval ?? 500;
   const scheduler = options.scheduler ?? asyncScheduler;
   const onUnsubscribe = options.onUnsubscribe ?? 'requeue';
+  const detached = (ops as QueueOpsWithDetachedPull)[detachedPull];
+  const pullOnce = detached?.of === ops.pullNext$ ? detached.pull : undefined;
   const emit: FlowEventHandler = (event: FlowEvent) => {
     try {
       options.onEvent?.(event);
@@ -224,7 +226,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
         function pull(): void {
           pulling = true;
           if (failures > 0) emit({ type: 'retried', node: ops.node, operation: 'pull', attempt: failures });
-          ops.pullNext$<T>().subscribe({
+          (pullOnce?.<T>() ?? ops.pullNext$<T>()).subscribe({
             next: (option) => {
               pulling = false;
               failures = 0;

@@ -88,13 +88,50 @@ export function fromResultCall<T>(
   });
 }
 
+/**
+ * An optional single pull that is never cancelled, for `pull$`, which never aborts a pull (the
+ * server may have claimed a message for it): it spares an AbortController and its listeners per
+ * poll.
+ */
+export const detachedPull = Symbol('detachedPull');
+
+/** Operations that may offer {@link detachedPull}. */
+export type QueueOpsWithDetachedPull = QueueOps & {
+  readonly [detachedPull]?: {
+    /** The `pullNext$` it stands for: a wrapper that replaces `pullNext$` is not bypassed. */
+    readonly of: QueueOps['pullNext$'];
+    readonly pull: <T>() => Observable<Option<SciroccoMessage<T>>>;
+  };
+};
+
+/** A cold Observable of a Result-returning call that is never aborted. */
+function fromDetachedCall<T>(call: () => Promise<Result<T, SciroccoError>>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    call().then(
+      (result) => {
+        if (result.isOk()) {
+          subscriber.next(result.value);
+          subscriber.complete();
+        } else {
+          subscriber.error(result.error);
+        }
+      },
+      (error: unknown) => {
+        subscriber.error(error);
+      },
+    );
+  });
+}
+
 /** The Observable operations of a promise client. */
-export function opsFromCore(core: ClientCore): QueueOps {
+export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull {
+  const pullNext$ = <T>() => fromResultCall((call) => core.pull<T>(call));
   return {
     node: core.node,
+    [detachedPull]: { of: pullNext$, pull: <T>() => fromDetachedCall(() => core.pull<T>()) },
     push$: (destination, payload, options = {}) =>
       fromResultCall((call) => core.push(destination, payload, { ...options, ...call })),
-    pullNext$: <T>() => fromResultCall((call) => core.pull<T>(call)),
+    pullNext$,
     ack$: <T>(id: string) => fromResultCall((call) => core.ack<T>(id, call)),
     get$: <T>(id: string) => fromResultCall((call) => core.get<T>(id, call)),
     list$: <T>(options: Omit<ListOptions, 'signal'> = {}) =>
