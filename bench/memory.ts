@@ -1,7 +1,7 @@
 // Memory of the library's own code over a million messages, in one process with --expose-gc:
 // pull$ + ackOnComplete over operations that answer at once (no HTTP, no queue to grow), and
 // pushFrom from a million-item AsyncIterable.
-import { defer, lastValueFrom, of, tap, toArray, asapScheduler, observeOn, count } from 'rxjs';
+import { defer, lastValueFrom, of, tap, asapScheduler, observeOn, count } from 'rxjs';
 import { None, Some } from 'ts-results-es';
 import { ackOnComplete, pull$, pushFrom, type QueueOps, type SciroccoMessage } from 'scirocco-rx';
 
@@ -31,9 +31,13 @@ function syntheticOps(): QueueOps {
   const none = () => of(None);
   return {
     node: 'b2',
-    pullNext$: <T>() => defer(() => (made < TOTAL ? of(Some(message(made++) as SciroccoMessage<T>)) : none())).pipe(observeOn(asapScheduler)),
+    pullNext$: <T>() =>
+      defer(() => (made < TOTAL ? of(Some(message(made++) as SciroccoMessage<T>)) : none())).pipe(
+        observeOn(asapScheduler),
+      ),
     ack$: <T>(id: string) => of(message(parseInt(id, 16)) as SciroccoMessage<T>),
-    push$: (_to, payload) => defer(() => of({ ...message(made++), payload })).pipe(observeOn(asapScheduler)) as never,
+    push$: (_to, payload) =>
+      defer(() => of({ ...message(made++), payload })).pipe(observeOn(asapScheduler)) as never,
     get$: () => none() as never,
     list$: () => of([]),
     update$: () => none() as never,
@@ -70,7 +74,10 @@ async function produce() {
     for (let n = 0; n < TOTAL; n++) {
       taken++;
       peak = Math.max(peak, taken - pushed);
-      if (n % 100_000 === 0) peakRss = Math.max(peakRss, mb(process.memoryUsage().rss));
+      if (n % 100_000 === 0) {
+        peakRss = Math.max(peakRss, mb(process.memoryUsage().rss));
+        await Promise.resolve();
+      }
       yield { n };
     }
   }
@@ -85,6 +92,5 @@ async function produce() {
 
 const kind = process.argv[2];
 const result = kind === 'produce' ? await produce() : await consume();
-void toArray;
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

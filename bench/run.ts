@@ -17,20 +17,32 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function child(script: string, args: string[], nodeArgs: string[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...nodeArgs, join(HERE, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...nodeArgs, join(HERE, script), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    proc.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${script} ${args.join(' ')} exited ${String(code)}`))));
+    proc.on('exit', (code) => {
+      if (code === 0) resolve(out.trim());
+      else reject(new Error(`${script} ${args.join(' ')} exited ${String(code)}`));
+    });
   });
 }
 
 async function server(kind: 'scirocco' | 'bare') {
-  const proc = spawn(process.execPath, [join(HERE, 'server-process.js'), kind], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => proc.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim())));
+  const proc = spawn(process.execPath, [join(HERE, 'server-process.js'), kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve) =>
+    proc.stdout.once('data', (chunk: Buffer) => {
+      resolve(chunk.toString().trim());
+    }),
+  );
   return { url, stop: () => proc.kill('SIGKILL') };
 }
 
-const worker = async <T>(scenario: Scenario, nodeArgs: string[] = []) => JSON.parse(await child('workers.js', [JSON.stringify(scenario)], nodeArgs)) as T;
+const worker = async <T>(scenario: Scenario, nodeArgs: string[] = []) =>
+  JSON.parse(await child('workers.js', [JSON.stringify(scenario)], nodeArgs)) as T;
 const freshNode = () => randomBytes(4).toString('hex');
 
 interface Timed {
@@ -60,7 +72,9 @@ async function compare(kind: 'consume' | 'produce', url: string) {
       const ratio = library.median / hand.median;
       ratios[`${http}/${concurrency}`] = ratio;
       rows.push([http, concurrency, showSpread(hand), showSpread(library), `${ratio.toFixed(2)}×`]);
-      log(`${kind} ${http} c=${concurrency}: hand ${round(hand.median)}/s, library ${round(library.median)}/s`);
+      log(
+        `${kind} ${http} c=${concurrency}: hand ${round(hand.median)}/s, library ${round(library.median)}/s`,
+      );
     }
   }
   return { rows, ratios };
@@ -90,9 +104,24 @@ async function endToEnd(url: string) {
 async function idleLatency(url: string) {
   const rows: (string | number)[][] = [];
   for (const interval of [100, 500]) {
-    const { delays } = await worker<{ delays: number[] }>({ kind: 'idle', url, node: freshNode(), count: 12, concurrency: 1, http: 'undici', library: true, interval });
+    const { delays } = await worker<{ delays: number[] }>({
+      kind: 'idle',
+      url,
+      node: freshNode(),
+      count: 12,
+      concurrency: 1,
+      http: 'undici',
+      library: true,
+      interval,
+    });
     const mean = delays.reduce((sum, d) => sum + d, 0) / delays.length;
-    rows.push([interval, round(mean), round(percentile(delays, 50)), round(Math.max(...delays)), round(interval / 2)]);
+    rows.push([
+      interval,
+      round(mean),
+      round(percentile(delays, 50)),
+      round(Math.max(...delays)),
+      round(interval / 2),
+    ]);
     log(`idle latency at ${interval} ms: mean ${round(mean)} ms`);
   }
   return rows;
@@ -103,7 +132,8 @@ async function serverAlone() {
   const bare = await server('bare');
   const measure = async (url: string, shape: string) => {
     const rates: number[] = [];
-    for (let run = 0; run < RUNS; run++) rates.push((JSON.parse(await child('load.js', [url, shape, '16', '3'])) as { rps: number }).rps);
+    for (let run = 0; run < RUNS; run++)
+      rates.push((JSON.parse(await child('load.js', [url, shape, '16', '3'])) as { rps: number }).rps);
     return spread(rates);
   };
   const bareRate = await measure(bare.url, 'bare');
@@ -126,12 +156,21 @@ async function cpuProfile(url: string) {
   const count = 5_000;
   const node = freshNode();
   await worker({ kind: 'fill', url, node, count, concurrency: 16, http: 'undici', library: false });
-  await worker({ kind: 'consume', url, node, count, concurrency: 8, http: 'undici', library: true }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  await worker({ kind: 'consume', url, node, count, concurrency: 8, http: 'undici', library: true }, [
+    '--cpu-prof',
+    `--cpu-prof-dir=${dir}`,
+  ]);
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error('no CPU profile written');
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
   const self = new Map<number, number>();
-  profile.samples.forEach((id, index) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+  profile.samples.forEach((id, index) =>
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)),
+  );
   const byFunction = new Map<string, { micros: number; library: boolean }>();
   let libraryMicros = 0;
   let totalMicros = 0;
@@ -139,7 +178,8 @@ async function cpuProfile(url: string) {
     const micros = self.get(entry.id) ?? 0;
     totalMicros += micros;
     const { url: source, functionName, lineNumber } = entry.callFrame;
-    const library = source.includes('/dist/') && !source.includes('/dist-bench/') && !source.includes('node_modules');
+    const library =
+      source.includes('/dist/') && !source.includes('/dist-bench/') && !source.includes('node_modules');
     if (library) libraryMicros += micros;
     const where = source ? `${basename(source)}:${lineNumber + 1}` : '(native)';
     const key = `${functionName || '(anonymous)'} ${where}`;
@@ -152,8 +192,13 @@ async function cpuProfile(url: string) {
     count,
     perMessage: libraryMicros / count,
     totalPerMessage: totalMicros / count,
-    top: top.slice(0, 10).map(([name, { micros, library }]) => [`\`${name}\``, library ? 'library' : '', round(micros / count)]),
-    topLibrary: top.filter(([, v]) => v.library).slice(0, 8).map(([name, { micros }]) => [`\`${name}\``, round(micros / count)]),
+    top: top
+      .slice(0, 10)
+      .map(([name, { micros, library }]) => [`\`${name}\``, library ? 'library' : '', round(micros / count)]),
+    topLibrary: top
+      .filter(([, v]) => v.library)
+      .slice(0, 8)
+      .map(([name, { micros }]) => [`\`${name}\``, round(micros / count)]),
   };
 }
 
@@ -175,7 +220,10 @@ async function main() {
   const idle = await idleLatency(ours.url);
   ours.stop();
   log('memory…');
-  const memoryConsume = JSON.parse(await child('memory.js', ['consume'], ['--expose-gc'])) as { handled: number; samples: { rss: number; heap: number }[] };
+  const memoryConsume = JSON.parse(await child('memory.js', ['consume'], ['--expose-gc'])) as {
+    handled: number;
+    samples: { rss: number; heap: number }[];
+  };
   const memoryProduce = JSON.parse(await child('memory.js', ['produce'], ['--expose-gc'])) as {
     pushed: number;
     peakInFlight: number;
@@ -225,12 +273,28 @@ ${table(['interval (ms)', 'mean delay (ms)', 'p50 (ms)', 'max (ms)', 'expected m
 
 ${table(
   ['flow', 'start RSS / heap (MB)', 'middle RSS / heap (MB)', 'end RSS / heap (MB)', 'growth (MB)'],
-  [[`pull$ + ackOnComplete, ${memoryConsume.handled} messages`, `${first?.rss} / ${first?.heap}`, `${middle?.rss} / ${middle?.heap}`, `${last?.rss} / ${last?.heap}`, growth]],
+  [
+    [
+      `pull$ + ackOnComplete, ${memoryConsume.handled} messages`,
+      `${first?.rss} / ${first?.heap}`,
+      `${middle?.rss} / ${middle?.heap}`,
+      `${last?.rss} / ${last?.heap}`,
+      growth,
+    ],
+  ],
 )}
 
 ${table(
   ['flow', 'peak items in flight', 'start RSS (MB)', 'peak RSS (MB)', 'end RSS (MB)'],
-  [[`pushFrom from a ${memoryProduce.pushed}-item AsyncIterable, concurrency 8`, memoryProduce.peakInFlight, memoryProduce.start.rss, memoryProduce.peakRss, memoryProduce.end.rss]],
+  [
+    [
+      `pushFrom from a ${memoryProduce.pushed}-item AsyncIterable, concurrency 8`,
+      memoryProduce.peakInFlight,
+      memoryProduce.start.rss,
+      memoryProduce.peakRss,
+      memoryProduce.end.rss,
+    ],
+  ],
 )}
 
 ## The server alone: requests/s, 16 connections, against a bare \`node:http\` server answering 204
@@ -259,7 +323,18 @@ The library's own, µs per message:
 
 ${table(['function', 'µs/message'], profile.topLibrary)}
 `;
-  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), `${report.trimEnd()}\n`);
+  // Keep the written analysis below the marker from one run to the next.
+  const file = join(ROOT, 'docs', 'benchmarks.md');
+  const MARKER = '<!-- analysis: kept by npm run bench -->';
+  let analysis = '';
+  try {
+    const previous = readFileSync(file, 'utf8');
+    const at = previous.indexOf(MARKER);
+    if (at >= 0) analysis = previous.slice(at);
+  } catch {
+    // first run
+  }
+  writeFileSync(file, `${report.trimEnd()}\n${analysis ? `\n${analysis.trimEnd()}\n` : ''}`);
   process.stdout.write(report);
 }
 

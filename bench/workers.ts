@@ -43,7 +43,9 @@ function handClient(http: Scenario['http'], concurrency: number) {
 }
 
 function transport(http: Scenario['http'], concurrency: number): Transport {
-  return http === 'got' ? gotTransport({ maxSockets: concurrency }) : undiciTransport({ connections: concurrency });
+  return http === 'got'
+    ? gotTransport({ maxSockets: concurrency })
+    : undiciTransport({ connections: concurrency });
 }
 
 async function handConsume(s: Scenario): Promise<number> {
@@ -63,10 +65,19 @@ async function handConsume(s: Scenario): Promise<number> {
 }
 
 async function libraryConsume(s: Scenario, onMessage?: (payload: unknown) => void): Promise<number> {
-  const client = createClient({ url: s.url, node: s.node, token: TOKEN, transport: transport(s.http, s.concurrency) });
+  const client = createClient({
+    url: s.url,
+    node: s.node,
+    token: TOKEN,
+    transport: transport(s.http, s.concurrency),
+  });
   // One pull$ per slot: polls of one stream never overlap, so throughput comes from several.
   const streams = Array.from({ length: s.concurrency }, () =>
-    client.pull$({ maxInFlight: 1, interval: s.interval ?? 20, ...(s.kind === 'consume' ? { stopWhenEmpty: true } : { maxMessages: s.count }) }),
+    client.pull$({
+      maxInFlight: 1,
+      interval: s.interval ?? 20,
+      ...(s.kind === 'consume' ? { stopWhenEmpty: true } : { maxMessages: s.count }),
+    }),
   );
   let handled = 0;
   const done = new Promise<void>((resolve, reject) => {
@@ -90,7 +101,12 @@ async function libraryConsume(s: Scenario, onMessage?: (payload: unknown) => voi
 
 async function handProduce(s: Scenario): Promise<number> {
   const send = handClient(s.http, s.concurrency);
-  const headers = { Authorization: TOKEN, 'Scirocco-Node-Source': 'a1', 'Scirocco-Node-Destination': s.node, 'Content-Type': 'application/json' };
+  const headers = {
+    Authorization: TOKEN,
+    'Scirocco-Node-Source': 'a1',
+    'Scirocco-Node-Destination': s.node,
+    'Content-Type': 'application/json',
+  };
   let next = 0;
   const worker = async () => {
     while (next < s.count) {
@@ -103,14 +119,21 @@ async function handProduce(s: Scenario): Promise<number> {
 }
 
 async function libraryProduce(s: Scenario): Promise<number> {
-  const client = createClient({ url: s.url, node: 'a1', token: TOKEN, transport: transport(s.http, s.concurrency) });
+  const client = createClient({
+    url: s.url,
+    node: 'a1',
+    token: TOKEN,
+    transport: transport(s.http, s.concurrency),
+  });
   async function* items() {
     for (let n = 0; n < s.count; n++) {
       yield { n, t: Date.now() };
       if (n % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  const pushed = await lastValueFrom(client.pushFrom(items(), { to: s.node, concurrency: s.concurrency }).pipe(toArray()));
+  const pushed = await lastValueFrom(
+    client.pushFrom(items(), { to: s.node, concurrency: s.concurrency }).pipe(toArray()),
+  );
   client.close();
   return pushed.length;
 }
@@ -162,7 +185,9 @@ async function main(): Promise<void> {
       break;
     case 'e2e-consume': {
       const latencies: number[] = [];
-      const messages = await libraryConsume(s, (payload) => latencies.push(Date.now() - (payload as { t: number }).t));
+      const messages = await libraryConsume(s, (payload) =>
+        latencies.push(Date.now() - (payload as { t: number }).t),
+      );
       result = { messages, latencies };
       break;
     }
