@@ -34,8 +34,22 @@ export const RESOURCE_NOT_FOUND = (): Reply => errorReply(404, 'Resource not fou
 /** The answer to an unknown route. */
 export const NOT_FOUND = (): Reply => errorReply(404, 'Not Found');
 
+/** `Date.toString()` of recent seconds: it formats in the local zone, which is slow. */
+const dateStrings = new Map<number, string>();
+
+function dateString(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  let text = dateStrings.get(second);
+  if (text === undefined) {
+    if (dateStrings.size >= 64) dateStrings.clear();
+    text = date.toString();
+    dateStrings.set(second, text);
+  }
+  return text;
+}
+
 function headerValue(value: unknown): string {
-  return value instanceof Date ? value.toString() : String(value);
+  return value instanceof Date ? dateString(value) : String(value);
 }
 
 /**
