@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { type Got } from 'got';
-import { TransportFailure, type Transport } from './transport.js';
+import { nodeHeaderReader, TransportFailure, type Transport } from './transport.js';
 
 /** Options of {@link gotTransport}. */
 export interface GotTransportOptions {
@@ -59,13 +59,9 @@ export function gotTransport(options: GotTransportOptions = {}): Transport {
           responseType: 'buffer',
           ...(request.signal ? { signal: request.signal } : {}),
         });
-        const headers = response.headers;
         return {
           status: response.statusCode,
-          header: (name) => {
-            const value = headers[name.toLowerCase()];
-            return Array.isArray(value) ? value[0] : value;
-          },
+          header: nodeHeaderReader(response.headers),
           body: new Uint8Array(response.body.buffer, response.body.byteOffset, response.body.byteLength),
         };
       } catch (error) {

@@ -20,6 +20,16 @@ export interface TransportResponse {
   readonly body: Uint8Array;
 }
 
+/** Reads a header of Node's lowercase header object, the first of repeated ones. */
+export function nodeHeaderReader(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): TransportResponse['header'] {
+  return (name) => {
+    const value = headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  };
+}
+
 /**
  * Why no answer came: the only way a transport's promise rejects. It holds words and a code,
  * never a header value.

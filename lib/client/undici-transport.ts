@@ -1,5 +1,5 @@
 import { Agent, request as undiciRequest } from 'undici';
-import { TransportFailure, type Transport, type TransportRequest } from './transport.js';
+import { nodeHeaderReader, TransportFailure, type Transport, type TransportRequest } from './transport.js';
 
 /** Options of {@link undiciTransport}. */
 export interface UndiciTransportOptions {
@@ -53,13 +53,9 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
           ...(request.signal ? { signal: request.signal } : {}),
         });
         const body = new Uint8Array(await response.body.arrayBuffer());
-        const headers = response.headers;
         return {
           status: response.statusCode,
-          header: (name) => {
-            const value = headers[name.toLowerCase()];
-            return Array.isArray(value) ? value[0] : value;
-          },
+          header: nodeHeaderReader(response.headers),
           body,
         };
       } catch (error) {

@@ -64,10 +64,18 @@ export interface QueueOps {
 export function fromResultCall<T>(
   call: (options: CallOptions) => Promise<Result<T, SciroccoError>>,
 ): Observable<T> {
+  return resultObservable(call, true);
+}
+
+/** The Observable of a Result-returning call; `abortable` gives each subscription its own signal. */
+function resultObservable<T>(
+  call: (options: CallOptions) => Promise<Result<T, SciroccoError>>,
+  abortable: boolean,
+): Observable<T> {
   return new Observable<T>((subscriber) => {
-    const controller = new AbortController();
+    const controller = abortable ? new AbortController() : undefined;
     let settled = false;
-    call({ signal: controller.signal }).then(
+    call(controller ? { signal: controller.signal } : {}).then(
       (result) => {
         settled = true;
         if (result.isOk()) {
@@ -83,7 +91,7 @@ export function fromResultCall<T>(
       },
     );
     return () => {
-      if (!settled) controller.abort();
+      if (!settled) controller?.abort();
     };
   });
 }
@@ -104,31 +112,12 @@ export type QueueOpsWithDetachedPull = QueueOps & {
   };
 };
 
-/** A cold Observable of a Result-returning call that is never aborted. */
-function fromDetachedCall<T>(call: () => Promise<Result<T, SciroccoError>>): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    call().then(
-      (result) => {
-        if (result.isOk()) {
-          subscriber.next(result.value);
-          subscriber.complete();
-        } else {
-          subscriber.error(result.error);
-        }
-      },
-      (error: unknown) => {
-        subscriber.error(error);
-      },
-    );
-  });
-}
-
 /** The Observable operations of a promise client. */
 export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull {
   const pullNext$ = <T>() => fromResultCall((call) => core.pull<T>(call));
   return {
     node: core.node,
-    [detachedPull]: { of: pullNext$, pull: <T>() => fromDetachedCall(() => core.pull<T>()) },
+    [detachedPull]: { of: pullNext$, pull: <T>() => resultObservable(() => core.pull<T>(), false) },
     push$: (destination, payload, options = {}) =>
       fromResultCall((call) => core.push(destination, payload, { ...options, ...call })),
     pullNext$,
