@@ -13,7 +13,7 @@ import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.js';
 import type { FlowEvent, FlowEventHandler } from './flow-event.js';
-import { detachedPull, type QueueOps, type QueueOpsWithDetachedPull } from './queue-ops.js';
+import { detachedOf, type QueueOps } from './queue-ops.js';
 import { receivedMessage, type MessageFlow, type ReceivedMessage } from './received-message.js';
 
 /** Options of `pull$`. */
@@ -149,8 +149,9 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
   const interval = options.interval ?? 500;
   const scheduler = options.scheduler ?? asyncScheduler;
   const onUnsubscribe = options.onUnsubscribe ?? 'requeue';
-  const detached = (ops as QueueOpsWithDetachedPull)[detachedPull];
-  const pullOnce = detached?.of === ops.pullNext$ ? detached.pull : undefined;
+  const detached = detachedOf(ops);
+  const pullOnce = detached.pull;
+  const ackOnce = detached.ack ?? (<M>(id: string) => ops.ack$<M>(id));
   const emit: FlowEventHandler = (event: FlowEvent) => {
     try {
       options.onEvent?.(event);
@@ -178,6 +179,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
           ops,
           scheduler,
           emit,
+          ack: ackOnce,
           demand: (count) => {
             if (options.maxInFlight === undefined && count > capacity) {
               capacity = count;

@@ -97,31 +97,50 @@ function resultObservable<T>(
 }
 
 /**
- * An optional single pull that is never cancelled, for `pull$`, which never aborts a pull (the
- * server may have claimed a message for it): it spares an AbortController and its listeners per
- * poll.
+ * Optional pull and ack that are never cancelled, for the flows: `pull$` never aborts a pull (the
+ * server may have claimed a message for it) and a received message's ack is let finish (its
+ * handler is done). They spare an AbortController and its listeners per request.
  */
 export const detachedPull = Symbol('detachedPull');
 
 /** Operations that may offer {@link detachedPull}. */
 export type QueueOpsWithDetachedPull = QueueOps & {
   readonly [detachedPull]?: {
-    /** The `pullNext$` it stands for: a wrapper that replaces `pullNext$` is not bypassed. */
-    readonly of: QueueOps['pullNext$'];
+    /** The `pullNext$` and `ack$` they stand for: a wrapper that replaces either is not bypassed. */
+    readonly of: Pick<QueueOps, 'pullNext$' | 'ack$'>;
     readonly pull: <T>() => Observable<Option<SciroccoMessage<T>>>;
+    readonly ack: <T>(id: string) => Observable<SciroccoMessage<T>>;
   };
 };
+
+/** The detached pull and ack of `ops`, each only where `ops` still has the original. */
+export function detachedOf(ops: QueueOps): {
+  pull?: <T>() => Observable<Option<SciroccoMessage<T>>>;
+  ack?: <T>(id: string) => Observable<SciroccoMessage<T>>;
+} {
+  const detached = (ops as QueueOpsWithDetachedPull)[detachedPull];
+  if (!detached) return {};
+  return {
+    ...(detached.of.pullNext$ === ops.pullNext$ ? { pull: detached.pull } : {}),
+    ...(detached.of.ack$ === ops.ack$ ? { ack: detached.ack } : {}),
+  };
+}
 
 /** The Observable operations of a promise client. */
 export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull {
   const pullNext$ = <T>() => fromResultCall((call) => core.pull<T>(call));
+  const ack$ = <T>(id: string) => fromResultCall((call) => core.ack<T>(id, call));
   return {
     node: core.node,
-    [detachedPull]: { of: pullNext$, pull: <T>() => resultObservable(() => core.pull<T>(), false) },
+    [detachedPull]: {
+      of: { pullNext$, ack$ },
+      pull: <T>() => resultObservable(() => core.pull<T>(), false),
+      ack: <T>(id: string) => resultObservable(() => core.ack<T>(id), false),
+    },
     push$: (destination, payload, options = {}) =>
       fromResultCall((call) => core.push(destination, payload, { ...options, ...call })),
     pullNext$,
-    ack$: <T>(id: string) => fromResultCall((call) => core.ack<T>(id, call)),
+    ack$,
     get$: <T>(id: string) => fromResultCall((call) => core.get<T>(id, call)),
     list$: <T>(options: Omit<ListOptions, 'signal'> = {}) =>
       fromResultCall((call) => core.list<T>({ ...options, ...call })),

@@ -13,8 +13,9 @@ import type { QueueOps } from './queue-ops.js';
 export interface ReceivedMessage<T = unknown> extends SciroccoMessage<T> {
   /**
    * A cold Observable that acks the message when subscribed (it becomes `processed`), emits the
-   * acked message and completes, and frees the message's slot. Unsubscribing aborts the request.
-   * It does not retry; `ackOnComplete` does.
+   * acked message and completes, and frees the message's slot. Unsubscribing stops listening but
+   * lets a request already sent finish: the message was handled, it should end `processed`. It
+   * does not retry; `ackOnComplete` does.
    */
   ack(): Observable<SciroccoMessage<T>>;
   /** Frees the message's slot without acking it: it stays `processing` on the server. */
@@ -26,6 +27,8 @@ export interface MessageFlow {
   readonly ops: QueueOps;
   readonly scheduler: SchedulerLike;
   readonly emit: FlowEventHandler;
+  /** Acks a message of this flow (not aborted on unsubscribe where the operations allow). */
+  readonly ack: <T>(id: string) => Observable<SciroccoMessage<T>>;
   /** Asks the stream to keep up to `count` messages in flight (unless its user fixed the number). */
   demand(count: number): void;
 }
@@ -53,7 +56,7 @@ export function receivedMessage<T>(
     metadata: message.metadata,
     payload: message.payload,
     ack: () =>
-      flow.ops.ack$<T>(message.metadata.id).pipe(
+      flow.ack<T>(message.metadata.id).pipe(
         tap((acked) => {
           flow.emit({ type: 'acked', node: flow.ops.node, message: acked.metadata });
           release();
