@@ -20,3 +20,4 @@ if (kind === 'bare') {
   const server = await startServer({ port: 0, limits: { maxListMessages: 1000 } });
   console.log(server.url);
 }
+process.on('SIGINT', () => process.exit(0));
