@@ -18,7 +18,7 @@ import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
 import type { FlowEventHandler } from './flow-event.js';
-import type { QueueOps } from './queue-ops.js';
+import { detachedOf, type QueueOps } from './queue-ops.js';
 import { retryWithBackoff } from './retry-with-backoff.js';
 
 /** Options of `pushFrom` and `pushTo`. */
@@ -178,22 +178,23 @@ export function pushFrom<I extends Payload>(
       // an event handler must not break the flow
     }
   };
+  // Pushes already sent are let finish on unsubscribe: aborting one would leave it unknown
+  // whether the server stored the message.
+  const push = detachedOf(ops).push ?? ops.push$.bind(ops);
   const pushOne = (item: I) => {
     const at = typeof options.scheduledAt === 'function' ? options.scheduledAt(item) : options.scheduledAt;
-    return ops
-      .push$(options.to, item, {
-        ...(options.payloadType === undefined ? {} : { payloadType: options.payloadType }),
-        ...(at === undefined ? {} : { scheduledAt: at }),
-      })
-      .pipe(
-        retryWithBackoff('push', backoff, scheduler, ops.node, emit),
-        tap((message) => {
-          emit({ type: 'pushed', node: ops.node, message: message.metadata });
-        }),
-        catchError((error: unknown) =>
-          throwError(() => (isSciroccoError(error) ? error.withItem(item) : error)),
-        ),
-      );
+    return push(options.to, item, {
+      ...(options.payloadType === undefined ? {} : { payloadType: options.payloadType }),
+      ...(at === undefined ? {} : { scheduledAt: at }),
+    }).pipe(
+      retryWithBackoff('push', backoff, scheduler, ops.node, emit),
+      tap((message) => {
+        emit({ type: 'pushed', node: ops.node, message: message.metadata });
+      }),
+      catchError((error: unknown) =>
+        throwError(() => (isSciroccoError(error) ? error.withItem(item) : error)),
+      ),
+    );
   };
 
   return defer(() => {

@@ -107,9 +107,10 @@ export const detachedPull = Symbol('detachedPull');
 export type QueueOpsWithDetachedPull = QueueOps & {
   readonly [detachedPull]?: {
     /** The `pullNext$` and `ack$` they stand for: a wrapper that replaces either is not bypassed. */
-    readonly of: Pick<QueueOps, 'pullNext$' | 'ack$'>;
+    readonly of: Pick<QueueOps, 'pullNext$' | 'ack$' | 'push$'>;
     readonly pull: <T>() => Observable<Option<SciroccoMessage<T>>>;
     readonly ack: <T>(id: string) => Observable<SciroccoMessage<T>>;
+    readonly push: QueueOps['push$'];
   };
 };
 
@@ -117,12 +118,14 @@ export type QueueOpsWithDetachedPull = QueueOps & {
 export function detachedOf(ops: QueueOps): {
   pull?: <T>() => Observable<Option<SciroccoMessage<T>>>;
   ack?: <T>(id: string) => Observable<SciroccoMessage<T>>;
+  push?: QueueOps['push$'];
 } {
   const detached = (ops as QueueOpsWithDetachedPull)[detachedPull];
   if (!detached) return {};
   return {
     ...(detached.of.pullNext$ === ops.pullNext$ ? { pull: detached.pull } : {}),
     ...(detached.of.ack$ === ops.ack$ ? { ack: detached.ack } : {}),
+    ...(detached.of.push$ === ops.push$ ? { push: detached.push } : {}),
   };
 }
 
@@ -130,15 +133,18 @@ export function detachedOf(ops: QueueOps): {
 export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull {
   const pullNext$ = <T>() => fromResultCall((call) => core.pull<T>(call));
   const ack$ = <T>(id: string) => fromResultCall((call) => core.ack<T>(id, call));
+  const push$: QueueOps['push$'] = (destination, payload, options = {}) =>
+    fromResultCall((call) => core.push(destination, payload, { ...options, ...call }));
   return {
     node: core.node,
     [detachedPull]: {
-      of: { pullNext$, ack$ },
+      of: { pullNext$, ack$, push$ },
       pull: <T>() => resultObservable(() => core.pull<T>(), false),
       ack: <T>(id: string) => resultObservable(() => core.ack<T>(id), false),
+      push: (destination, payload, options = {}) =>
+        resultObservable(() => core.push(destination, payload, options), false),
     },
-    push$: (destination, payload, options = {}) =>
-      fromResultCall((call) => core.push(destination, payload, { ...options, ...call })),
+    push$,
     pullNext$,
     ack$,
     get$: <T>(id: string) => fromResultCall((call) => core.get<T>(id, call)),
