@@ -3,7 +3,17 @@ import { describeValue } from '../protocol/validation.js';
 import { SciroccoError } from './scirocco-error.js';
 import type { Transport } from './transport.js';
 
-/** Options of `createClient`. */
+/**
+ * Options of `createClient`.
+ *
+ * @example
+ * ```ts
+ * import { createClient, type ClientOptions } from 'scirocco-rx';
+ *
+ * const options: ClientOptions = { url: 'http://localhost:8000', node: 'af123', token: process.env.SCIROCCO_MASTER_TOKEN ?? 'DEFAULT_TOKEN', timeout: 5_000 };
+ * const client = createClient(options);
+ * ```
+ */
 export interface ClientOptions {
   /**
    * The server, `http://` or `https://`, optionally with a path prefix: `http://localhost:8000`.

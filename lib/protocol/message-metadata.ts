@@ -3,6 +3,13 @@ import type { MessageStatus } from './message-status.js';
 /**
  * What the server knows about a message besides its payload, in camelCase.
  * Every time is a `Date`, whichever form (ISO 8601 or `Date.toString()`) the server sent.
+ *
+ * @example
+ * ```ts
+ * import type { MessageMetadata } from 'scirocco-rx';
+ *
+ * const age = (metadata: MessageMetadata) => Date.now() - metadata.createdTime.getTime();
+ * ```
  */
 export interface MessageMetadata {
   /** 24 lowercase hexadecimal characters. */
@@ -29,6 +36,13 @@ export interface MessageMetadata {
 
 /**
  * A message as every operation returns it: its metadata and its payload.
+ *
+ * @example
+ * ```ts
+ * import type { SciroccoMessage } from 'scirocco-rx';
+ *
+ * const celsius = (message: SciroccoMessage<{ celsius: number }>) => message.payload.celsius;
+ * ```
  *
  * @typeParam T - the payload: a JSON object or array, a string, or `Uint8Array` bytes.
  */

@@ -25,7 +25,16 @@ import { retryWithBackoff } from './retry-with-backoff.js';
 /** What `ackOnComplete` does with a message whose handler failed. */
 export type OnHandlerError = 'leave' | 'requeue' | { readonly deadLetter: string };
 
-/** Options of {@link ackOnComplete}. */
+/**
+ * Options of {@link ackOnComplete}.
+ *
+ * @example
+ * ```ts
+ * import type { AckOnCompleteOptions } from 'scirocco-rx';
+ *
+ * const options: AckOnCompleteOptions = { concurrency: 4, onError: { deadLetter: 'dead' }, backoff: { retries: 3 } };
+ * ```
+ */
 export interface AckOnCompleteOptions {
   /** Most handlers running at once; with 1 the order of the messages is kept. @default 1 */
   readonly concurrency?: number;
@@ -41,7 +50,18 @@ export interface AckOnCompleteOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** How one message ended. */
+/**
+ * How one message ended.
+ *
+ * @example
+ * ```ts
+ * import type { AckOutcome } from 'scirocco-rx';
+ *
+ * function describe(outcome: AckOutcome): string {
+ *   return outcome.status === 'acked' ? `acked ${outcome.message.metadata.id}` : `${outcome.disposition}: ${String(outcome.error)}`;
+ * }
+ * ```
+ */
 export type AckOutcome<T = unknown, R = unknown> =
   | {
       readonly status: 'acked';

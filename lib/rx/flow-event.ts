@@ -5,6 +5,15 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
  * What a running flow reports, enough to draw a progress line or export metrics. Every event
  * names the node of the client that ran the flow.
  *
+ * @example
+ * ```ts
+ * import { createClient, type FlowEvent } from 'scirocco-rx';
+ *
+ * const client = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * const counts = new Map<FlowEvent['type'], number>();
+ * client.events$.subscribe((event) => counts.set(event.type, (counts.get(event.type) ?? 0) + 1));
+ * ```
+ *
  * | type | when |
  * | --- | --- |
  * | `pulled` | `pull$` claimed a message and emitted it |

@@ -16,7 +16,20 @@ import type { FlowEvent, FlowEventHandler } from './flow-event.js';
 import { detachedOf, type QueueOps } from './queue-ops.js';
 import { receivedMessage, type MessageFlow, type ReceivedMessage } from './received-message.js';
 
-/** Options of `pull$`. */
+/**
+ * Options of `pull$`.
+ *
+ * @example
+ * ```ts
+ * import { BehaviorSubject } from 'rxjs';
+ * import { createClient, type PullOptions } from 'scirocco-rx';
+ *
+ * const paused = new BehaviorSubject(false);
+ * const options: PullOptions = { interval: 1_000, pause: paused, backoff: { initial: 250, max: 10_000 } };
+ * const client = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * client.pull$(options).subscribe((message) => message.ack().subscribe());
+ * ```
+ */
 export interface PullOptions {
   /** Milliseconds to wait after a poll that found nothing. @default 500 */
   readonly interval?: number;

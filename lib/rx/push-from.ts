@@ -21,7 +21,20 @@ import type { FlowEventHandler } from './flow-event.js';
 import { detachedOf, type QueueOps } from './queue-ops.js';
 import { retryWithBackoff } from './retry-with-backoff.js';
 
-/** Options of `pushFrom` and `pushTo`. */
+/**
+ * Options of `pushFrom` and `pushTo`.
+ *
+ * @example
+ * ```ts
+ * import type { PushFromOptions } from 'scirocco-rx';
+ *
+ * const options: PushFromOptions<{ at?: number }> = {
+ *   to: 'bc456',
+ *   concurrency: 4,
+ *   scheduledAt: (item) => (item.at === undefined ? undefined : new Date(item.at)),
+ * };
+ * ```
+ */
 export interface PushFromOptions<I> {
   /** The destination node id. */
   readonly to: string;

@@ -9,6 +9,24 @@ import type { QueueOps } from './queue-ops.js';
  * Each received message holds one of its `pull$`'s in-flight slots (`maxInFlight`) until its
  * `ack()` succeeds or `release()` is called: that is how the stream never claims more messages
  * than its consumer works on.
+ *
+ * @example
+ * ```ts
+ * import { EMPTY, mergeMap } from 'rxjs';
+ * import { createClient } from 'scirocco-rx';
+ *
+ * const client = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * client
+ *   .pull$<{ n: number }>({ maxInFlight: 2 })
+ *   .pipe(
+ *     mergeMap((message) => {
+ *       if (message.payload.n >= 0) return message.ack();
+ *       message.release(); // give up on it: it stays processing, the slot is free
+ *       return EMPTY;
+ *     }),
+ *   )
+ *   .subscribe();
+ * ```
  */
 export interface ReceivedMessage<T = unknown> extends SciroccoMessage<T> {
   /**

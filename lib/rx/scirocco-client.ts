@@ -39,6 +39,16 @@ export interface ReactiveMethods {
  * A scirocco client: the promise API (`push`, `pull`, `ack`, …, each a `Result`), the same
  * operations as cold Observables (`push$`, `pullNext$`, `ack$`, …), and the flows `pull$` and
  * `pushFrom`.
+ *
+ * @example
+ * ```ts
+ * import { createClient, type SciroccoClient } from 'scirocco-rx';
+ *
+ * const client: SciroccoClient = createClient({ url: 'http://localhost:8000', node: 'af123', token: 'DEFAULT_TOKEN' });
+ * await client.push('af123', { n: 1 }); // a Result
+ * client.push$('af123', { n: 2 }).subscribe(); // a cold Observable
+ * client.pull$().subscribe((message) => message.ack().subscribe()); // the consumer loop
+ * ```
  */
 export interface SciroccoClient extends ClientCore, QueueOps, ReactiveMethods {}
 

@@ -6,7 +6,18 @@ import { createRequestHandler } from './create-request-handler.js';
 import type { MessageStore } from './message-store.js';
 import { resolveLimits, type ServerLimits } from './server-limits.js';
 
-/** Options of {@link startServer}. */
+/**
+ * Options of {@link startServer}.
+ *
+ * @example
+ * ```ts
+ * import { startServer, type ServerOptions } from 'scirocco-rx/server';
+ *
+ * const options: ServerOptions = { port: 0, token: 'secret', limits: { rawKb: 4096 }, log: console.error };
+ * const server = await startServer(options);
+ * await server.close();
+ * ```
+ */
 export interface ServerOptions {
   /** The port to listen on; 0 picks a free one (read it from `url`). @default 0 */
   readonly port?: number;
@@ -26,7 +37,18 @@ export interface ServerOptions {
   readonly closeGraceMs?: number;
 }
 
-/** A running server. */
+/**
+ * A running server.
+ *
+ * @example
+ * ```ts
+ * import { startServer } from 'scirocco-rx/server';
+ *
+ * const server = await startServer();
+ * console.log(server.url, server.port);
+ * await server.close();
+ * ```
+ */
 export interface RunningServer {
   /** `http://HOST:PORT`, with the real port. */
   readonly url: string;

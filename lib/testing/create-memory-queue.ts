@@ -19,7 +19,18 @@ export interface MemoryQueueOptions {
   readonly limits?: Partial<MemoryLimits>;
 }
 
-/** An in-memory scirocco queue for tests. */
+/**
+ * An in-memory scirocco queue for tests.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryQueue } from 'scirocco-rx/testing';
+ *
+ * const queue = createMemoryQueue();
+ * await queue.client({ node: 'a1' }).push('b2', { n: 1 });
+ * console.log(queue.messages().length); // 1
+ * ```
+ */
 export interface MemoryQueue {
   /** A client for one node: the same interface as `createClient`'s. Throws on a bad node id, as `createClient` does. */
   client(options: { readonly node: string }): SciroccoClient;
