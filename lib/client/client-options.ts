@@ -1,6 +1,6 @@
-import { validateHeaderValue, validateNodeId } from '../protocol/validation.js';
-import { describeValue } from '../protocol/validation.js';
-import { SciroccoError } from './scirocco-error.js';
+import { describeValue, validateHeaderValue, validateNodeId } from '../protocol/validation.js';
+import type { SciroccoError } from './scirocco-error.js';
+import { invalidArgument } from './status-error.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -53,7 +53,7 @@ export interface ResolvedClientOptions {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 function invalid(message: string): SciroccoError {
-  return new SciroccoError('invalid-argument', `createClient: ${message}`, { operation: 'createClient' });
+  return invalidArgument('createClient', message);
 }
 
 function checkUrl(url: unknown): string {

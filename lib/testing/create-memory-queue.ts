@@ -1,7 +1,8 @@
 import { asyncScheduler, defer, of, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import { Err, type Result } from 'ts-results-es';
 import type { CallOptions, ClientCore } from '../client/client-core.js';
-import { SciroccoError, type SciroccoOperation } from '../client/scirocco-error.js';
+import type { SciroccoError, SciroccoOperation } from '../client/scirocco-error.js';
+import { invalidArgument } from '../client/status-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { validateNodeId } from '../protocol/validation.js';
 import type { QueueOps } from '../rx/queue-ops.js';
@@ -106,9 +107,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   function client({ node }: { readonly node: string }): SciroccoClient {
     const checked = validateNodeId(node, 'node');
     if (checked.isErr()) {
-      throw new SciroccoError('invalid-argument', `createClient: ${checked.error}`, {
-        operation: 'createClient',
-      });
+      throw invalidArgument('createClient', checked.error);
     }
     const call = <T>(
       operation: SciroccoOperation,
