@@ -169,6 +169,7 @@ async function idle(s: Scenario): Promise<number[]> {
 async function main(): Promise<void> {
   const s = JSON.parse(process.argv[2] ?? '{}') as Scenario;
   const start = process.hrtime.bigint();
+  const cpuAtStart = process.cpuUsage();
   let result: Record<string, unknown>;
   switch (s.kind) {
     case 'fill':
@@ -196,7 +197,8 @@ async function main(): Promise<void> {
       break;
   }
   result.seconds = seconds(start);
-  result.cpuMicros = process.cpuUsage().user + process.cpuUsage().system;
+  const cpu = process.cpuUsage(cpuAtStart);
+  result.cpuMicros = cpu.user + cpu.system;
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

@@ -1,6 +1,7 @@
-import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { type Got } from 'got';
+import { joinChunks } from './join-chunks.js';
 import { nodeHeaderReader, TransportFailure, type Transport } from './transport.js';
 
 /** Options of {@link gotTransport}. */
@@ -20,9 +21,10 @@ function failure(error: unknown): TransportFailure {
 }
 
 /**
- * The Node transport, on got: one keep-alive agent per transport (so per client), a timeout per
- * request, the caller's `AbortSignal` honoured, got's own retries, redirects and decompression
- * of nothing but what the server sends — retrying is the reactive layer's job.
+ * The Node transport, on got's stream API: one keep-alive agent per transport (so per client), a
+ * timeout per request, the caller's `AbortSignal` honoured, no retries and no redirects —
+ * retrying is the reactive layer's job. The stream API spares the promise API's cancelable
+ * promise and event proxies: about a fifth of got's CPU per request.
  *
  * `createClient` uses it by default on Node.
  *
@@ -49,24 +51,45 @@ export function gotTransport(options: GotTransportOptions = {}): Transport {
     cache: false,
   });
   return {
-    async request(request) {
-      try {
-        const response = await client(request.url, {
+    request(request) {
+      // got's stream API: the promise API adds a cancelable promise, event proxies and a second
+      // pass over the body that cost about a fifth of got's CPU per request.
+      return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let response: IncomingMessage | undefined;
+        let settled = false;
+        const stream = client.stream(request.url, {
           method: request.method,
           headers: request.headers,
           ...(request.body === undefined ? {} : { body: request.body }),
           timeout: { request: request.timeoutMs },
-          responseType: 'buffer',
           ...(request.signal ? { signal: request.signal } : {}),
         });
-        return {
-          status: response.statusCode,
-          header: nodeHeaderReader(response.headers),
-          body: new Uint8Array(response.body.buffer, response.body.byteOffset, response.body.byteLength),
-        };
-      } catch (error) {
-        throw failure(error);
-      }
+        stream.on('response', (answer: IncomingMessage) => {
+          response = answer;
+        });
+        stream.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.byteLength;
+        });
+        stream.once('end', () => {
+          if (settled || response === undefined) return;
+          settled = true;
+          resolve({
+            status: response.statusCode ?? 0,
+            header: nodeHeaderReader(response.headers),
+            body: joinChunks(chunks, size),
+          });
+        });
+        stream.once('error', (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          reject(failure(error));
+        });
+        // A request without a body goes out once its writable side ends.
+        if (request.body === undefined && request.method !== 'GET') stream.end();
+      });
     },
     close() {
       agent.http.destroy();

@@ -25,7 +25,8 @@ export function nodeHeaderReader(
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): TransportResponse['header'] {
   return (name) => {
-    const value = headers[name.toLowerCase()];
+    // The client asks for lowercase names: no lowercasing for those.
+    const value = headers[name] ?? headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
   };
 }

@@ -11,13 +11,15 @@ type FieldType = 'id' | 'text' | 'status' | 'count' | 'date';
 export interface MetadataField {
   readonly key: keyof MessageMetadata;
   readonly header: string;
+  /** The header name in lowercase, as Node and undici key headers. */
+  readonly headerKey: string;
   readonly field: string;
   readonly type: FieldType;
   readonly required: boolean;
 }
 
 function field(key: keyof MessageMetadata, header: string, name: string, type: FieldType, required = false) {
-  return Object.freeze({ key, header, field: name, type, required });
+  return Object.freeze({ key, header, headerKey: header.toLowerCase(), field: name, type, required });
 }
 
 /** Every metadata field the protocol knows, with how it is written in headers and in list items. */

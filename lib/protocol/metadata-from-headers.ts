@@ -9,7 +9,8 @@ import { readMetadata } from './metadata-fields.js';
  * `-Payload-Type` and `-Created-Time` are required.
  *
  * @param header - reads one header by name, case-insensitively (`(name) => headers.get(name)`
- *   for fetch, `(name) => response.headers[name.toLowerCase()]` for Node).
+ *   for fetch, `(name) => response.headers[name.toLowerCase()]` for Node); it is asked for the
+ *   lowercase names.
  * @returns the metadata, or the exact reason the headers break the protocol.
  *
  * @example
@@ -31,7 +32,7 @@ export function metadataFromHeaders(
 ): Result<MessageMetadata, string> {
   return readMetadata(
     (spec) => {
-      const value = header(spec.header);
+      const value = header(spec.headerKey);
       return Array.isArray(value) ? value[0] : value;
     },
     (spec) => `header ${spec.header}`,
