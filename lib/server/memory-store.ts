@@ -1,3 +1,4 @@
+import { IdQueue } from './id-queue.js';
 import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 
 function isWaiting(message: StoredMessage): boolean {
@@ -9,19 +10,6 @@ function isDue(message: StoredMessage, now: Date): boolean {
     message.status === 'pending' ||
     (message.status === 'scheduled' && (message.scheduledTime?.getTime() ?? 0) <= now.getTime())
   );
-}
-
-function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
-  let ids = index.get(key);
-  if (!ids) index.set(key, (ids = new Set()));
-  ids.add(id);
-}
-
-function removeFrom(index: Map<string, Set<string>>, key: string, id: string): void {
-  const ids = index.get(key);
-  if (!ids) return;
-  ids.delete(id);
-  if (ids.size === 0) index.delete(key);
 }
 
 /**
@@ -42,22 +30,30 @@ function removeFrom(index: Map<string, Set<string>>, key: string, id: string): v
 export function createMemoryStore(): MessageStore {
   const messages = new Map<string, StoredMessage>();
   /** Ids of `pending` and `scheduled` messages, by destination, oldest first. */
-  const waiting = new Map<string, Set<string>>();
+  const waiting = new Map<string, IdQueue>();
   /** Ids of every message, by source and by destination, oldest first. */
-  const byNode = new Map<string, Set<string>>();
+  const byNode = new Map<string, IdQueue>();
+  const isWaitingId = (id: string) => {
+    const message = messages.get(id);
+    return message !== undefined && isWaiting(message);
+  };
+  const isKept = (id: string) => messages.has(id);
 
-  const remove = (message: StoredMessage): void => {
-    messages.delete(message.id);
-    removeFrom(waiting, message.nodeDestination, message.id);
-    removeFrom(byNode, message.nodeSource, message.id);
-    removeFrom(byNode, message.nodeDestination, message.id);
+  const queueOf = (index: Map<string, IdQueue>, key: string, belongs: (id: string) => boolean) => {
+    let queue = index.get(key);
+    if (!queue) index.set(key, (queue = new IdQueue(belongs)));
+    return queue;
+  };
+  /** Drops the queue of `key` once nothing is left in it. */
+  const tidy = (index: Map<string, IdQueue>, key: string) => {
+    if (index.get(key)?.drained) index.delete(key);
   };
 
   const deleteWaiting = (candidates: Iterable<StoredMessage>, source: string): number => {
     let count = 0;
     for (const message of [...candidates]) {
       if (message.nodeSource === source && isWaiting(message)) {
-        remove(message);
+        messages.delete(message.id);
         count++;
       }
     }
@@ -67,17 +63,21 @@ export function createMemoryStore(): MessageStore {
   const store = {
     insert(message: StoredMessage) {
       messages.set(message.id, message);
-      addTo(waiting, message.nodeDestination, message.id);
-      addTo(byNode, message.nodeSource, message.id);
-      addTo(byNode, message.nodeDestination, message.id);
+      queueOf(waiting, message.nodeDestination, isWaitingId).add(message.id);
+      queueOf(byNode, message.nodeSource, isKept).add(message.id);
+      if (message.nodeDestination !== message.nodeSource) {
+        queueOf(byNode, message.nodeDestination, isKept).add(message.id);
+      }
       return Promise.resolve();
     },
 
     claimNextDue(destination: string, now: Date) {
-      for (const id of waiting.get(destination) ?? []) {
+      const queue = waiting.get(destination);
+      let claimed: StoredMessage | undefined;
+      queue?.scan((id) => {
         const message = messages.get(id);
-        if (!message || !isDue(message, now)) continue;
-        const claimed: StoredMessage = {
+        if (!message || !isDue(message, now)) return true;
+        claimed = {
           ...message,
           status: 'processing',
           tries: message.tries + 1,
@@ -85,10 +85,10 @@ export function createMemoryStore(): MessageStore {
           updateTime: now,
         };
         messages.set(id, claimed);
-        removeFrom(waiting, destination, id);
-        return Promise.resolve(claimed);
-      }
-      return Promise.resolve(undefined);
+        return false;
+      });
+      tidy(waiting, destination);
+      return Promise.resolve(claimed);
     },
 
     ack(id: string, destination: string, now: Date) {
@@ -109,11 +109,13 @@ export function createMemoryStore(): MessageStore {
 
     list(node: string, limit: number) {
       const found: StoredMessage[] = [];
-      for (const id of byNode.get(node) ?? []) {
-        if (found.length >= limit) break;
+      byNode.get(node)?.scan((id) => {
+        if (found.length >= limit) return false;
         const message = messages.get(id);
         if (message) found.push(message);
-      }
+        return found.length < limit;
+      });
+      tidy(byNode, node);
       return Promise.resolve(found);
     },
 
@@ -131,8 +133,11 @@ export function createMemoryStore(): MessageStore {
     },
 
     deleteMine(source: string) {
-      const mine = [...(byNode.get(source) ?? [])].flatMap((id) => messages.get(id) ?? []);
-      return Promise.resolve(deleteWaiting(mine, source));
+      const mine = (byNode.get(source)?.live() ?? []).flatMap((id) => messages.get(id) ?? []);
+      const count = deleteWaiting(mine, source);
+      byNode.get(source)?.live(); // drops the deleted ids now rather than on the next scan
+      tidy(byNode, source);
+      return Promise.resolve(count);
     },
 
     wipe() {

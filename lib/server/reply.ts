@@ -66,28 +66,22 @@ export function messageReply(status: number, message: StoredMessage, fresh = fal
   }
   if (fresh) headers.Location = `/messages/${message.id}`;
   const { payload } = message;
+  let body: string | Uint8Array;
   switch (payload.kind) {
     case 'json':
-      return { status, headers: { ...headers, 'Content-Type': JSON_TYPE }, body: payload.value };
+      headers['Content-Type'] = JSON_TYPE;
+      body = payload.value;
+      break;
     case 'text':
-      return {
-        status,
-        headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' },
-        body: payload.value,
-      };
+      headers['Content-Type'] = 'text/html; charset=utf-8';
+      body = payload.value;
+      break;
     case 'bytes':
-      return fresh
-        ? {
-            status,
-            headers: { ...headers, 'Content-Type': PAYLOAD_CONTENT_TYPES.bytes },
-            body: payload.value,
-          }
-        : {
-            status,
-            headers: { ...headers, 'Content-Type': JSON_TYPE },
-            body: JSON.stringify(base64(payload.value)),
-          };
+      headers['Content-Type'] = fresh ? PAYLOAD_CONTENT_TYPES.bytes : JSON_TYPE;
+      body = fresh ? payload.value : JSON.stringify(base64(payload.value));
+      break;
   }
+  return { status, headers, body };
 }
 
 function base64(bytes: Uint8Array): string {
