@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadGenerator, type Shape } from './load-generator.js';
 import { percentile, round, showSpread, spread, table, type Spread } from './stats.js';
 import type { Scenario } from './workers.js';
 
@@ -29,7 +30,7 @@ function child(script: string, args: string[], nodeArgs: string[] = []): Promise
   });
 }
 
-async function server(kind: 'scirocco' | 'bare') {
+async function server(kind: 'scirocco' | 'bare' | 'bare-push') {
   const proc = spawn(process.execPath, [join(HERE, 'server-process.js'), kind], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -48,15 +49,21 @@ const freshNode = () => randomBytes(4).toString('hex');
 interface Timed {
   messages: number;
   seconds: number;
+  /** CPU time of the worker's own process over the run, user and system. */
+  cpuMicros: number;
 }
+
+/** Messages per run: enough for a couple of seconds each, past the JIT's warm-up. */
+const COUNTS = { got: { 1: 2_000, 8: 4_000 }, undici: { 1: 5_000, 8: 20_000 } } as const;
 
 async function compare(kind: 'consume' | 'produce', url: string) {
   const rows: (string | number)[][] = [];
   const ratios: Record<string, number> = {};
   for (const http of ['got', 'undici'] as const) {
-    for (const concurrency of [1, 8]) {
-      const count = http === 'got' ? 2_000 : 5_000;
+    for (const concurrency of [1, 8] as const) {
+      const count = COUNTS[http][concurrency];
       const rates: Record<'hand' | 'library', number[]> = { hand: [], library: [] };
+      const cpu: Record<'hand' | 'library', number[]> = { hand: [], library: [] };
       for (let run = 0; run < RUNS; run++) {
         for (const library of [false, true]) {
           const node = freshNode();
@@ -65,13 +72,22 @@ async function compare(kind: 'consume' | 'produce', url: string) {
           const result = await worker<Timed>({ ...base, kind });
           if (result.messages !== count) throw new Error(`${kind}: ${result.messages} of ${count}`);
           rates[library ? 'library' : 'hand'].push(count / result.seconds);
+          cpu[library ? 'library' : 'hand'].push(result.cpuMicros / count);
         }
       }
       const hand = spread(rates.hand);
       const library = spread(rates.library);
       const ratio = library.median / hand.median;
       ratios[`${http}/${concurrency}`] = ratio;
-      rows.push([http, concurrency, showSpread(hand), showSpread(library), `${ratio.toFixed(2)}×`]);
+      rows.push([
+        http,
+        concurrency,
+        count,
+        showSpread(hand),
+        showSpread(library),
+        `${ratio.toFixed(2)}×`,
+        `${round(spread(cpu.hand).median)} / ${round(spread(cpu.library).median)}`,
+      ]);
       log(
         `${kind} ${http} c=${concurrency}: hand ${round(hand.median)}/s, library ${round(library.median)}/s`,
       );
@@ -82,23 +98,43 @@ async function compare(kind: 'consume' | 'produce', url: string) {
 
 async function endToEnd(url: string) {
   const count = 20_000;
-  const rates: number[] = [];
-  const p50: number[] = [];
-  const p99: number[] = [];
+  const results = { hand: [] as E2eRun[], library: [] as E2eRun[] };
   for (let run = 0; run < RUNS; run++) {
-    const node = freshNode();
-    const base = { url, node, count, concurrency: 8, http: 'undici' as const, library: true };
-    const started = process.hrtime.bigint();
-    const consuming = worker<Timed & { latencies: number[] }>({ ...base, kind: 'e2e-consume', interval: 5 });
-    await worker<Timed>({ ...base, kind: 'e2e-produce' });
-    const consumed = await consuming;
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    rates.push(count / seconds);
-    p50.push(percentile(consumed.latencies, 50));
-    p99.push(percentile(consumed.latencies, 99));
-    log(`end to end: ${round(count / seconds)}/s`);
+    for (const library of [false, true]) {
+      const node = freshNode();
+      const base = { url, node, count, concurrency: 8, http: 'undici' as const, library };
+      const started = process.hrtime.bigint();
+      const consuming = worker<Timed & { latencies: number[] }>({
+        ...base,
+        kind: 'e2e-consume',
+        interval: 5,
+      });
+      const produced = await worker<Timed>({ ...base, kind: 'e2e-produce' });
+      const consumed = await consuming;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      results[library ? 'library' : 'hand'].push({
+        rate: count / seconds,
+        p50: percentile(consumed.latencies, 50),
+        p99: percentile(consumed.latencies, 99),
+        clientCpu: (produced.cpuMicros + consumed.cpuMicros) / count,
+      });
+      log(`end to end, ${library ? 'library' : 'hand-written'}: ${round(count / seconds)}/s`);
+    }
   }
-  return { rate: spread(rates), p50: spread(p50), p99: spread(p99) };
+  const summary = (runs: E2eRun[]) => ({
+    rate: spread(runs.map((r) => r.rate)),
+    p50: spread(runs.map((r) => r.p50)),
+    p99: spread(runs.map((r) => r.p99)),
+    clientCpu: spread(runs.map((r) => r.clientCpu)),
+  });
+  return { hand: summary(results.hand), library: summary(results.library) };
+}
+
+interface E2eRun {
+  rate: number;
+  p50: number;
+  p99: number;
+  clientCpu: number;
 }
 
 async function idleLatency(url: string) {
@@ -128,21 +164,24 @@ async function idleLatency(url: string) {
 }
 
 async function serverAlone() {
-  const ours = await server('scirocco');
-  const bare = await server('bare');
-  const measure = async (url: string, shape: string) => {
+  const generator = loadGenerator(log);
+  const servers = {
+    ours: await server('scirocco'),
+    bare: await server('bare'),
+    barePush: await server('bare-push'),
+  };
+  const measure = async (url: string, shape: Shape) => {
     const rates: number[] = [];
-    for (let run = 0; run < RUNS; run++)
-      rates.push((JSON.parse(await child('load.js', [url, shape, '16', '3'])) as { rps: number }).rps);
+    for (let run = 0; run < RUNS; run++) rates.push(await generator.rate(url, shape, 16, 3));
     return spread(rates);
   };
-  const bareRate = await measure(bare.url, 'bare');
-  const pull = await measure(ours.url, 'pull');
-  const push = await measure(ours.url, 'push');
-  ours.stop();
-  bare.stop();
-  log(`server: bare ${round(bareRate.median)}, pull ${round(pull.median)}, push ${round(push.median)} req/s`);
-  return { bare: bareRate, pull, push };
+  const bare = await measure(servers.bare.url, 'bare');
+  const barePush = await measure(servers.barePush.url, 'push');
+  const pull = await measure(servers.ours.url, 'pull');
+  const push = await measure(servers.ours.url, 'push');
+  for (const running of Object.values(servers)) running.stop();
+  log(`server: bare ${round(bare.median)}, pull ${round(pull.median)}, push ${round(push.median)} req/s`);
+  return { generator: generator.name, bare, barePush, pull, push };
 }
 
 interface ProfileNode {
@@ -153,7 +192,7 @@ interface ProfileNode {
 
 async function cpuProfile(url: string) {
   const dir = mkdtempSync(join(tmpdir(), 'scirocco-prof-'));
-  const count = 5_000;
+  const count = 20_000;
   const node = freshNode();
   await worker({ kind: 'fill', url, node, count, concurrency: 16, http: 'undici', library: false });
   await worker({ kind: 'consume', url, node, count, concurrency: 8, http: 'undici', library: true }, [
@@ -201,6 +240,16 @@ async function cpuProfile(url: string) {
       .map(([name, { micros }]) => [`\`${name}\``, round(micros / count)]),
   };
 }
+
+const CompareHeader = [
+  'HTTP library',
+  'concurrency',
+  'messages',
+  'hand-written',
+  'scirocco-rx',
+  'ratio',
+  'client CPU, µs/message: hand / library',
+];
 
 const ratioRow = (s: Spread, base: Spread) => `${(s.median / base.median).toFixed(2)}×`;
 
@@ -251,19 +300,30 @@ of ${RUNS} runs, with the lowest and highest in parentheses. The run took ${Math
 A hand-written loop is what a user would write with the HTTP library alone: \`concurrency\` loops
 of pull then ack (or push), the smallest request call, no decoding. The library runs \`concurrency\`
 \`pull$\` streams (one claim each) into one \`ackOnComplete({ concurrency })\`, or one
-\`pushFrom({ concurrency })\` over an AsyncIterable, and decodes every message.
+\`pushFrom({ concurrency })\` over an AsyncIterable, and decodes every message. Client CPU is the
+user and system time of the client's process over the run, per message: what it takes from the
+cores the server needs too.
 
 ## Consume: \`pull$\` + \`ackOnComplete\` against a pull + ack loop (messages/s)
 
-${table(['HTTP library', 'concurrency', 'hand-written', 'scirocco-rx', 'ratio'], consume.rows)}
+${table(CompareHeader, consume.rows)}
 
 ## Produce: \`pushFrom\` against a push loop (messages/s)
 
-${table(['HTTP library', 'concurrency', 'hand-written', 'scirocco-rx', 'ratio'], produce.rows)}
+${table(CompareHeader, produce.rows)}
 
-## End to end: push → pull → ack, producer and consumer together (undici, concurrency 8)
+## End to end: push → pull → ack, producer and consumer together (undici, concurrency 8, 20,000 messages)
 
-${table(['messages/s', 'p50 push → handler (ms)', 'p99 push → handler (ms)'], [[showSpread(e2e.rate), showSpread(e2e.p50), showSpread(e2e.p99)]])}
+${table(
+  ['clients', 'messages/s', 'p50 push → handler (ms)', 'p99 push → handler (ms)', 'client CPU, µs/message'],
+  (['hand', 'library'] as const).map((who) => [
+    who === 'hand' ? 'hand-written loops' : 'scirocco-rx',
+    showSpread(e2e[who].rate),
+    showSpread(e2e[who].p50),
+    showSpread(e2e[who].p99),
+    round(e2e[who].clientCpu.median),
+  ]),
+)}
 
 ## Idle latency: a message pushed while the consumer waits
 
@@ -297,14 +357,28 @@ ${table(
   ],
 )}
 
-## The server alone: requests/s, 16 connections, against a bare \`node:http\` server answering 204
+## The server alone: requests/s, 16 connections, against a bare \`node:http\` server
+
+Load from ${alone.generator}, 3 s per run. The second row is a bare server that answers every
+request with what a push gets (201, the same ten headers, the body back), doing nothing else.
 
 ${table(
-  ['request', 'requests/s', 'against bare'],
+  ['server and request', 'requests/s', 'against bare 204', 'against bare 201'],
   [
-    ['bare node:http, 204', showSpread(alone.bare), '1.00×'],
-    ['empty pull (204)', showSpread(alone.pull), ratioRow(alone.pull, alone.bare)],
-    ['push (201)', showSpread(alone.push), ratioRow(alone.push, alone.bare)],
+    ['bare node:http, 204', showSpread(alone.bare), '1.00×', ''],
+    [
+      'bare node:http, a push answer (201)',
+      showSpread(alone.barePush),
+      ratioRow(alone.barePush, alone.bare),
+      '1.00×',
+    ],
+    ['empty pull (204)', showSpread(alone.pull), ratioRow(alone.pull, alone.bare), ''],
+    [
+      'push (201)',
+      showSpread(alone.push),
+      ratioRow(alone.push, alone.bare),
+      ratioRow(alone.push, alone.barePush),
+    ],
   ],
 )}
 

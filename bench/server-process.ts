@@ -1,14 +1,40 @@
-// A server in its own process: ours ('scirocco') or a bare node:http one that answers 204 ('bare').
-// Prints its URL on one line, runs until killed.
-import { createServer } from 'node:http';
+// A server in its own process, printing its URL on one line and running until killed:
+// - 'scirocco': this package's server with its in-memory store;
+// - 'bare': a bare node:http server that answers 204 to everything;
+// - 'bare-push': a bare node:http server that reads the body and answers what a push gets (201,
+//   the same headers, the body back): the cost of the protocol's push answer alone.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startServer } from 'scirocco-rx/server';
 
 const kind = process.argv[2] ?? 'scirocco';
-if (kind === 'bare') {
+
+function pushAnswer(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  const id = '5823a70203c123003de4229b';
+  res.writeHead(201, {
+    'Scirocco-Id': id,
+    'Scirocco-Node-Source': req.headers['scirocco-node-source'] ?? '',
+    'Scirocco-Node-Destination': req.headers['scirocco-node-destination'] ?? '',
+    'Scirocco-Status': 'pending',
+    'Scirocco-Tries': '0',
+    'Scirocco-Payload-Type': 'application/json',
+    'Scirocco-Created-Time': new Date().toString(),
+    Location: `/messages/${id}`,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(body.length),
+  });
+  res.end(body);
+}
+
+if (kind === 'bare' || kind === 'bare-push') {
   const server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      if (kind === 'bare-push') {
+        pushAnswer(req, res, Buffer.concat(chunks));
+        return;
+      }
       res.writeHead(204);
       res.end();
     });

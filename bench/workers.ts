@@ -20,8 +20,11 @@ export interface Scenario {
 const TOKEN = 'DEFAULT_TOKEN';
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
-/** The smallest request function of each HTTP library, as a hand-written loop would have it. */
-function handClient(http: Scenario['http'], concurrency: number) {
+/**
+ * The smallest request function of each HTTP library, as a hand-written loop would have it;
+ * `text` also gives the body as text.
+ */
+function handClient(http: Scenario['http'], concurrency: number, text = false) {
   if (http === 'got') {
     const client = got.extend({
       agent: { http: new HttpAgent({ keepAlive: true, maxSockets: concurrency }) },
@@ -31,14 +34,22 @@ function handClient(http: Scenario['http'], concurrency: number) {
     });
     return async (method: string, url: string, headers: Record<string, string>, body?: string) => {
       const response = await client(url, { method: method as 'GET', headers, body, responseType: 'buffer' });
-      return { status: response.statusCode, id: response.headers['scirocco-id'] as string | undefined };
+      return {
+        status: response.statusCode,
+        id: response.headers['scirocco-id'] as string | undefined,
+        body: text ? response.body.toString() : undefined,
+      };
     };
   }
   const dispatcher = new Agent({ connections: concurrency });
   return async (method: string, url: string, headers: Record<string, string>, body?: string) => {
     const response = await request(url, { dispatcher, method: method as 'GET', headers, body });
-    await response.body.arrayBuffer();
-    return { status: response.statusCode, id: response.headers['scirocco-id'] as string | undefined };
+    const answer = text ? await response.body.text() : (await response.body.arrayBuffer(), undefined);
+    return {
+      status: response.statusCode,
+      id: response.headers['scirocco-id'] as string | undefined,
+      body: answer,
+    };
   };
 }
 
@@ -118,6 +129,30 @@ async function handProduce(s: Scenario): Promise<number> {
   return s.count;
 }
 
+/**
+ * The hand-written consumer of the end-to-end run: `concurrency` loops of pull, then ack, waiting
+ * `interval` after an empty pull, until `count` messages are handled.
+ */
+async function handConsumeLive(s: Scenario, latencies: number[]): Promise<number> {
+  const send = handClient(s.http, s.concurrency, true);
+  const headers = { Authorization: TOKEN, 'Scirocco-Node-Source': s.node };
+  let handled = 0;
+  const worker = async () => {
+    while (handled < s.count) {
+      const pulled = await send('GET', `${s.url}/messageQueue`, headers);
+      if (pulled.status === 204) {
+        await new Promise((resolve) => setTimeout(resolve, s.interval ?? 20));
+        continue;
+      }
+      latencies.push(Date.now() - (JSON.parse(pulled.body ?? '{}') as { t: number }).t);
+      await send('PATCH', `${s.url}/messageQueue/${pulled.id ?? ''}/ack`, headers);
+      handled++;
+    }
+  };
+  await Promise.all(Array.from({ length: s.concurrency }, worker));
+  return handled;
+}
+
 async function libraryProduce(s: Scenario): Promise<number> {
   const client = createClient({
     url: s.url,
@@ -182,13 +217,13 @@ async function main(): Promise<void> {
       result = { messages: s.library ? await libraryProduce(s) : await handProduce(s) };
       break;
     case 'e2e-produce':
-      result = { messages: await libraryProduce(s) };
+      result = { messages: s.library ? await libraryProduce(s) : await handProduce(s) };
       break;
     case 'e2e-consume': {
       const latencies: number[] = [];
-      const messages = await libraryConsume(s, (payload) =>
-        latencies.push(Date.now() - (payload as { t: number }).t),
-      );
+      const messages = s.library
+        ? await libraryConsume(s, (payload) => latencies.push(Date.now() - (payload as { t: number }).t))
+        : await handConsumeLive(s, latencies);
       result = { messages, latencies };
       break;
     }

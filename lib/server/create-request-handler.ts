@@ -91,10 +91,13 @@ function tokenCheck(token: string): (presented: string | undefined) => boolean {
 function write(res: ServerResponse, reply: Reply, close: boolean): void {
   if (res.headersSent || res.destroyed) return;
   const length = typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength;
-  // One object to writeHead, nothing set before: Node writes the head from it directly.
-  const headers: Record<string, string> = { ...reply.headers, 'Content-Length': String(length) };
-  if (close) headers.Connection = 'close';
-  res.writeHead(reply.status, headers);
+  // A flat [name, value, …] list: Node writes the head from it without a for…in over an object
+  // whose shape changes from one answer to the next.
+  const head: string[] = [];
+  for (const name of Object.keys(reply.headers)) head.push(name, reply.headers[name] as string);
+  head.push('Content-Length', String(length));
+  if (close) head.push('Connection', 'close');
+  res.writeHead(reply.status, head);
   res.end(reply.body);
 }
 

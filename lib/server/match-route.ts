@@ -20,14 +20,20 @@ export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = Obj
 const HEX = /^[0-9a-f]+$/i;
 
 function segmentsOf(pathname: string): string[] | undefined {
-  try {
-    return pathname
-      .split('/')
-      .filter((segment) => segment !== '')
-      .map((segment) => decodeURIComponent(segment));
-  } catch {
-    return undefined;
+  const segments: string[] = [];
+  for (const segment of pathname.split('/')) {
+    if (segment === '') continue;
+    if (!segment.includes('%')) {
+      segments.push(segment);
+      continue;
+    }
+    try {
+      segments.push(decodeURIComponent(segment));
+    } catch {
+      return undefined;
+    }
   }
+  return segments;
 }
 
 /**

@@ -22,8 +22,17 @@ interface FieldError {
 
 const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name.toLowerCase()];
+/** Node's keys of the headers a push reads. */
+const KEYS = {
+  status: HEADERS.status.toLowerCase(),
+  scheduledTime: HEADERS.scheduledTime.toLowerCase(),
+  nodeDestination: HEADERS.nodeDestination.toLowerCase(),
+  nodeSource: HEADERS.nodeSource.toLowerCase(),
+  payloadType: HEADERS.payloadType.toLowerCase(),
+};
+
+function header(headers: IncomingHttpHeaders, key: string): string | undefined {
+  const value = headers[key];
   return Array.isArray(value) ? value[0] : value;
 }
 
@@ -66,14 +75,14 @@ export function readPushFields(
   contentType: string,
   now: number,
 ): Result<PushFields, Reply> {
-  const rawStatus = header(headers, HEADERS.status) ?? 'pending';
-  const scheduledText = header(headers, HEADERS.scheduledTime);
+  const rawStatus = header(headers, KEYS.status) ?? 'pending';
+  const scheduledText = header(headers, KEYS.scheduledTime);
   if (rawStatus === 'scheduled' && scheduledText === undefined) {
     return Err(errorReply(400, 'An scheduled message requires the scheduled time header to be set.'));
   }
-  const nodeDestination = header(headers, HEADERS.nodeDestination);
-  const nodeSource = header(headers, HEADERS.nodeSource);
-  const payloadType = header(headers, HEADERS.payloadType) ?? contentType;
+  const nodeDestination = header(headers, KEYS.nodeDestination);
+  const nodeSource = header(headers, KEYS.nodeSource);
+  const payloadType = header(headers, KEYS.payloadType) ?? contentType;
   const scheduled = scheduledTimeError(scheduledText, now);
   const errors: FieldError[] = [];
   const add = (error: FieldError | undefined): void => {

@@ -130,10 +130,10 @@ describe('routing', () => {
     expect(res.headers.allow).toBe('GET,HEAD,POST');
   });
 
-  it('matches paths case-insensitively, with trailing and doubled slashes', async () => {
+  it('matches paths case-insensitively, percent-decoded, with trailing and doubled slashes', async () => {
     const a = nodeClient(srv.url, 'af123');
     expect((await a.push('af123', 'x')).status).toBe(201);
-    for (const path of ['/MessageQueue/', '/MESSAGEQUEUE', '//messageQueue']) {
+    for (const path of ['/MessageQueue/', '/MESSAGEQUEUE', '//messageQueue', '/message%51ueue']) {
       await a.push('af123', 'x');
       expect((await a.send({ path })).status, path).toBe(200);
     }
