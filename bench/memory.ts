@@ -87,7 +87,8 @@ async function produce() {
       count(),
     ),
   );
-  return { pushed, peakInFlight: peak, start, end: sample(), peakRss };
+  const end = sample();
+  return { pushed, peakInFlight: peak, start, end, peakRss: Math.max(peakRss, end.rss) };
 }
 
 const kind = process.argv[2];

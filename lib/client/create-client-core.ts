@@ -1,4 +1,4 @@
-import { Err, Ok, type Result } from 'ts-results-es';
+import { Err, type Result } from 'ts-results-es';
 import { encodePayload } from '../protocol/encode-payload.js';
 import { HEADERS } from '../protocol/headers.js';
 import { validateMessageId } from '../protocol/validation.js';
@@ -27,6 +27,7 @@ interface Call<T> {
   readonly operation: SciroccoOperation;
   readonly method: TransportRequest['method'];
   readonly path: string;
+  /** Every header of the request (the base ones included), when it has more than the base ones. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string | Uint8Array;
   readonly signal?: AbortSignal | undefined;
@@ -46,7 +47,10 @@ const rejected = (operation: SciroccoOperation, reason: string) => Err(invalidAr
  */
 export function createClientCore(options: ClientOptions, defaultTransport: () => Transport): ClientCore {
   const config = resolveClientOptions(options, defaultTransport);
-  const baseHeaders = { Authorization: config.token, [HEADERS.nodeSource]: config.node };
+  const baseHeaders: Readonly<Record<string, string>> = Object.freeze({
+    Authorization: config.token,
+    [HEADERS.nodeSource]: config.node,
+  });
 
   async function send<T>(call: Call<T>): Promise<Result<T, SciroccoError>> {
     const fail = (kind: SciroccoErrorKind, detail: string, extra: Parameters<typeof callError>[3] = {}) =>
@@ -57,7 +61,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
       response = await config.transport.request({
         method: call.method,
         url: config.url + call.path,
-        headers: { ...baseHeaders, ...call.headers },
+        headers: call.headers ?? baseHeaders,
         body: call.body,
         timeoutMs: config.timeout,
         signal: call.signal,
@@ -72,7 +76,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
     const { status } = response;
     if (call.expect.includes(status)) {
       const value = call.read(response);
-      return value.isOk() ? Ok(value.value) : fail('protocol', value.error, { status });
+      return value.isOk() ? value : fail('protocol', value.error, { status });
     }
     return Err(statusError(call, status, readErrorBody(response)));
   }
@@ -82,7 +86,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
 
   const encode = (payload: unknown) =>
     encodePayload(payload).map(({ contentType, body }) => ({
-      headers: { 'Content-Type': contentType },
+      headers: { ...baseHeaders, 'Content-Type': contentType },
       body,
     }));
 
@@ -95,6 +99,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
       if (input.isErr()) return Promise.resolve(rejected('push', input.error));
       const { encoded, payloadType, scheduledAt } = input.value;
       const headers: Record<string, string> = {
+        ...baseHeaders,
         [HEADERS.nodeDestination]: input.value.destination,
         'Content-Type': encoded.contentType,
       };

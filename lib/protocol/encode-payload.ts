@@ -47,9 +47,35 @@ function toBytes(payload: object): Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * Whether `value` is plain data that `JSON.stringify` writes without loss and without calling
+ * anything: no `toJSON`, no bigint, function, symbol, `Map` or `Set`, at most 64 levels deep (a
+ * circular reference fails that). Payloads that fail it take the strict replacer, which finds
+ * and names the problem; the common ones skip a call into JavaScript per value.
+ */
+function isPlainData(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) {
+    return typeof value !== 'bigint' && typeof value !== 'function' && typeof value !== 'symbol';
+  }
+  if (depth > 64 || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet) {
+    return false;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (!isPlainData(item, depth + 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && !isPlainData((value as Record<string, unknown>)[key], depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** `JSON.stringify` gives `undefined` for a value whose `toJSON` returns `undefined`. */
 function stringify(payload: object): string | undefined {
-  return JSON.stringify(payload, strictReplacer);
+  return isPlainData(payload, 0) ? JSON.stringify(payload) : JSON.stringify(payload, strictReplacer);
 }
 
 function encodeJson(payload: object): Result<EncodedPayload, string> {
