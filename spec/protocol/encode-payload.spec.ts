@@ -34,6 +34,21 @@ describe('encodePayload', () => {
     expect(encodePayload(view).unwrap().body).toEqual(bytes);
   });
 
+  it('writes what JSON.stringify writes: toJSON results, own properties, deep nesting', () => {
+    const at = new Date('2026-11-25T00:00:00Z');
+    expect(encodePayload({ at, list: [at] }).unwrap().body).toBe(
+      '{"at":"2026-11-25T00:00:00.000Z","list":["2026-11-25T00:00:00.000Z"]}',
+    );
+    const inherited = Object.assign(Object.create({ hidden: 1 }) as object, { shown: 2 });
+    expect(encodePayload(inherited).unwrap().body).toBe('{"shown":2}');
+    let deep: object = { leaf: true };
+    for (let i = 0; i < 200; i++) deep = { next: deep };
+    expect(encodePayload(deep).unwrap().body).toBe(JSON.stringify(deep));
+    expect(errorOf(encodePayload({ deep, n: 1n }))).toBe(
+      'payload cannot be encoded as JSON: it holds a bigint at key "n"',
+    );
+  });
+
   it('leaves out properties whose value is undefined, as JSON does', () => {
     expect(encodePayload({ a: 1, b: undefined }).unwrap().body).toBe('{"a":1}');
   });
