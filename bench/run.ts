@@ -13,7 +13,7 @@ import type { Scenario } from './workers.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function child(script: string, args: string[], nodeArgs: string[] = []): Promise<string> {
@@ -39,8 +39,27 @@ async function server(kind: 'scirocco' | 'bare' | 'bare-push') {
       resolve(chunk.toString().trim());
     }),
   );
-  return { url, stop: () => proc.kill('SIGKILL') };
+  return { url, pid: proc.pid, stop: () => proc.kill('SIGKILL') };
 }
+
+/**
+ * CPU seconds (user and system) a process has used so far, from /proc on Linux; `undefined`
+ * elsewhere.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // The fields after the command name, which is in parentheses: utime and stime are 14th and 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every common build. */
+const CLOCK_TICKS = 100;
 
 const worker = async <T>(scenario: Scenario, nodeArgs: string[] = []) =>
   JSON.parse(await child('workers.js', [JSON.stringify(scenario)], nodeArgs)) as T;
@@ -54,7 +73,7 @@ interface Timed {
 }
 
 /** Messages per run: enough for a couple of seconds each, past the JIT's warm-up. */
-const COUNTS = { got: { 1: 2_000, 8: 4_000 }, undici: { 1: 5_000, 8: 20_000 } } as const;
+const COUNTS = { got: { 1: 3_000, 8: 4_000 }, undici: { 1: 5_000, 8: 20_000 } } as const;
 
 async function compare(kind: 'consume' | 'produce', url: string) {
   const rows: (string | number)[][] = [];
@@ -96,7 +115,7 @@ async function compare(kind: 'consume' | 'produce', url: string) {
   return { rows, ratios };
 }
 
-async function endToEnd(url: string) {
+async function endToEnd(url: string, serverPid: number | undefined) {
   const count = 20_000;
   const results = { hand: [] as E2eRun[], library: [] as E2eRun[] };
   for (let run = 0; run < RUNS; run++) {
@@ -104,6 +123,7 @@ async function endToEnd(url: string) {
       const node = freshNode();
       const base = { url, node, count, concurrency: 8, http: 'undici' as const, library };
       const started = process.hrtime.bigint();
+      const serverCpuBefore = cpuSeconds(serverPid);
       const consuming = worker<Timed & { latencies: number[] }>({
         ...base,
         kind: 'e2e-consume',
@@ -112,11 +132,16 @@ async function endToEnd(url: string) {
       const produced = await worker<Timed>({ ...base, kind: 'e2e-produce' });
       const consumed = await consuming;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const serverCpuAfter = cpuSeconds(serverPid);
       results[library ? 'library' : 'hand'].push({
         rate: count / seconds,
         p50: percentile(consumed.latencies, 50),
         p99: percentile(consumed.latencies, 99),
         clientCpu: (produced.cpuMicros + consumed.cpuMicros) / count,
+        serverCpu:
+          serverCpuBefore === undefined || serverCpuAfter === undefined
+            ? Number.NaN
+            : ((serverCpuAfter - serverCpuBefore) * 1e6) / count,
       });
       log(`end to end, ${library ? 'library' : 'hand-written'}: ${round(count / seconds)}/s`);
     }
@@ -126,6 +151,7 @@ async function endToEnd(url: string) {
     p50: spread(runs.map((r) => r.p50)),
     p99: spread(runs.map((r) => r.p99)),
     clientCpu: spread(runs.map((r) => r.clientCpu)),
+    serverCpu: spread(runs.map((r) => r.serverCpu)),
   });
   return { hand: summary(results.hand), library: summary(results.library) };
 }
@@ -134,7 +160,10 @@ interface E2eRun {
   rate: number;
   p50: number;
   p99: number;
+  /** CPU of the producer and the consumer processes, µs per message. */
   clientCpu: number;
+  /** CPU of the server process, µs per message (NaN where /proc is not there). */
+  serverCpu: number;
 }
 
 async function idleLatency(url: string) {
@@ -265,7 +294,7 @@ async function main() {
   ours.stop();
   log('end to end…');
   ours = await server('scirocco');
-  const e2e = await endToEnd(ours.url);
+  const e2e = await endToEnd(ours.url, ours.pid);
   const idle = await idleLatency(ours.url);
   ours.stop();
   log('memory…');
@@ -315,15 +344,31 @@ ${table(CompareHeader, produce.rows)}
 ## End to end: push → pull → ack, producer and consumer together (undici, concurrency 8, 20,000 messages)
 
 ${table(
-  ['clients', 'messages/s', 'p50 push → handler (ms)', 'p99 push → handler (ms)', 'client CPU, µs/message'],
-  (['hand', 'library'] as const).map((who) => [
-    who === 'hand' ? 'hand-written loops' : 'scirocco-rx',
-    showSpread(e2e[who].rate),
-    showSpread(e2e[who].p50),
-    showSpread(e2e[who].p99),
-    round(e2e[who].clientCpu.median),
-  ]),
+  [
+    'clients',
+    'messages/s',
+    'p50 push → handler (ms)',
+    'p99 push → handler (ms)',
+    'CPU, µs/message: clients + server = all',
+  ],
+  (['hand', 'library'] as const).map((who) => {
+    const client = e2e[who].clientCpu.median;
+    const serverCpu = e2e[who].serverCpu.median;
+    return [
+      who === 'hand' ? 'hand-written loops' : 'scirocco-rx',
+      showSpread(e2e[who].rate),
+      showSpread(e2e[who].p50),
+      showSpread(e2e[who].p99),
+      Number.isNaN(serverCpu)
+        ? `${round(client)} + ? = ?`
+        : `${round(client)} + ${round(serverCpu)} = ${round(client + serverCpu)}`,
+    ];
+  }),
 )}
+
+CPU is each process's user and system time over the run (the server's from \`/proc\`), per
+message. ${cpu.length} cores give ${cpu.length * 1_000_000} µs of CPU per second, so a run that uses
+N µs per message in all cannot pass ${cpu.length * 1_000_000} / N messages/s.
 
 ## Idle latency: a message pushed while the consumer waits
 
