@@ -440,8 +440,10 @@ with \`--max-semi-space-size=1\`.
 
 ## The server alone: requests/s, 16 connections, against a bare \`node:http\` server
 
-Load from ${alone.generator}, 3 s per run. The second row is a bare server that answers every
-request with what a push gets (201, the same ten headers, the body back), doing nothing else.
+Load from ${alone.generator}, 3 s per run (the bench installs wrk with apt-get when it is missing
+and it runs as root; otherwise it uses its Node load generator). The second row is a bare server
+that answers every request with what a push gets (201, the same ten headers, the body back),
+doing nothing else.
 
 ${table(
   ['server and request', 'requests/s', 'against bare 204', 'against bare 201'],
