@@ -115,7 +115,7 @@ function dispatch(agent: Dispatcher, split: ReturnType<typeof splitter>, request
 
 /**
  * The fast Node transport, on undici's dispatcher API: about a sixth of got's CPU per message,
- * and less than undici's own `request()` (no stream and no header object per answer). One
+ * and less than undici's own `request()` (no stream and no async resource per answer). One
  * keep-alive `Agent` per transport (so per client), a timeout per request, the caller's
  * `AbortSignal` honoured, no retries, no redirects. undici (^7) is an optional peer dependency:
  * install it to use this entry point.
