@@ -10,6 +10,7 @@ import { createMemoryStore, startServer } from 'scirocco-rx/server';
     store: createMemoryStore(), // default
     limits: { rawKb: 4096 }, // any of jsonKb, textKb, rawKb, maxListMessages
     clock: Date.now, // the server's time; tests may move it
+    cors: ['http://localhost:4200'], // default: no CORS headers
     log: (line) => console.error(line),
   });
   console.log(server.url);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { corsPolicy, type CorsOrigins } from '../server/cors.js';
 import { limitsFromEnv } from '../server/server-limits.js';
 import { DEFAULT_TOKEN, startServer, type RunningServer } from '../server/start-server.js';
 import type { CommandIo } from './client-options.js';
@@ -19,6 +20,9 @@ Options:
       --token T     master token clients send in Authorization
                     (env SCIROCCO_MASTER_TOKEN, default DEFAULT_TOKEN);
                     prefer the variable: options show in process lists
+      --cors ORIGIN browser origin allowed to call the server, such as
+                    http://localhost:4200, or '*' for any; repeatable
+                    (env SCIROCCO_CORS, comma-separated; default none)
   -v, --verbose     log one line per request to stderr (never a header)
   -h, --help        show this help
 
@@ -49,6 +53,18 @@ interface ServeSettings {
   readonly token: string;
   readonly verbose: boolean;
   readonly help: boolean;
+  readonly cors: CorsOrigins | undefined;
+}
+
+function corsOrigins(values: readonly string[]): CorsOrigins | undefined {
+  const origins = values
+    .flatMap((value) => value.split(','))
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  if (origins.length === 0) return undefined;
+  const cors = origins.includes('*') ? '*' : origins;
+  corsPolicy(cors); // a malformed origin is a usage error, before anything starts
+  return cors;
 }
 
 function readSettings(args: readonly string[], env: CommandIo['env']): ServeSettings {
@@ -58,6 +74,7 @@ function readSettings(args: readonly string[], env: CommandIo['env']): ServeSett
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       token: { type: 'string' },
+      cors: { type: 'string', multiple: true },
       verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -77,6 +94,7 @@ function readSettings(args: readonly string[], env: CommandIo['env']): ServeSett
     token,
     verbose: values.verbose,
     help: values.help,
+    cors: corsOrigins(values.cors ?? (env.SCIROCCO_CORS ? [env.SCIROCCO_CORS] : [])),
   };
 }
 
@@ -108,6 +126,7 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
       host: settings.host,
       token: settings.token,
       limits,
+      ...(settings.cors === undefined ? {} : { cors: settings.cors }),
       ...(settings.verbose
         ? {
             log: (line: string) => {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { payloadKindOfContentType } from '../protocol/payload-kind.js';
 import { SERVER_INFO } from '../protocol/server-info.js';
 import { MESSAGE_ID_PATTERN } from '../protocol/validation.js';
+import { corsPolicy, type CorsOrigins } from './cors.js';
 import { listLimit } from './list-limit.js';
 import { matchRoute, ROUTE_METHODS, type RouteName } from './match-route.js';
 import type { MessageStore, StoredPayload } from './message-store.js';
@@ -31,6 +32,8 @@ export interface HandlerOptions {
   readonly clock: () => number;
   /** Receives one line per request, and one per failure. */
   readonly log?: ((line: string) => void) | undefined;
+  /** Browser origins allowed to call across origins; no CORS headers when absent. */
+  readonly cors?: CorsOrigins | undefined;
 }
 
 const INVALID_CONTENT_TYPE =
@@ -88,13 +91,19 @@ function tokenCheck(token: string): (presented: string | undefined) => boolean {
   };
 }
 
-function write(res: ServerResponse, reply: Reply, close: boolean): void {
+function write(
+  res: ServerResponse,
+  reply: Reply,
+  close: boolean,
+  extra?: Readonly<Record<string, string>>,
+): void {
   if (res.headersSent || res.destroyed) return;
   const length = typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength;
   // A flat [name, value, …] list: Node writes the head from it without a for…in over an object
   // whose shape changes from one answer to the next.
   const head: string[] = [];
   for (const name of Object.keys(reply.headers)) head.push(name, reply.headers[name] as string);
+  if (extra) for (const name of Object.keys(extra)) head.push(name, extra[name] as string);
   head.push('Content-Length', String(length));
   if (close) head.push('Connection', 'close');
   res.writeHead(reply.status, head);
@@ -197,6 +206,7 @@ export function createRequestHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const authorized = tokenCheck(options.token);
   const actions = createActions(options);
+  const cors = corsPolicy(options.cors);
 
   const answer = async (
     req: IncomingMessage,
@@ -240,22 +250,34 @@ export function createRequestHandler(
     );
   };
 
+  const logAnswer = (req: IncomingMessage, url: RequestTarget, status: number, started: number) => {
+    options.log?.(
+      `${new Date().toISOString()} ${req.method ?? '-'} ${url.pathname}${url.search} ${status} ${(performance.now() - started).toFixed(1)} ms`,
+    );
+  };
+
   return (req, res) => {
     const started = performance.now();
     const url = requestTarget(req.url ?? '/');
+    const preflight = cors?.preflight(req);
+    if (preflight) {
+      req.resume();
+      write(res, emptyReply(204, preflight), false);
+      logAnswer(req, url, 204, started);
+      return;
+    }
+    const corsHeaders = cors?.headersFor(req.headers.origin);
     answer(req, url)
       .then((outcome) => {
         if (!outcome) return;
-        write(res, outcome.reply, outcome.close);
-        options.log?.(
-          `${new Date().toISOString()} ${req.method ?? '-'} ${url.pathname}${url.search} ${outcome.reply.status} ${(performance.now() - started).toFixed(1)} ms`,
-        );
+        write(res, outcome.reply, outcome.close, corsHeaders);
+        logAnswer(req, url, outcome.reply.status, started);
       })
       .catch((error: unknown) => {
         options.log?.(
           `${new Date().toISOString()} ${req.method ?? '-'} ${url.pathname} failed: ${String(error)}`,
         );
-        write(res, errorReply(500, 'Internal Server Error'), true);
+        write(res, errorReply(500, 'Internal Server Error'), true, corsHeaders);
       });
   };
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateHeaderValue } from '../protocol/validation.js';
+import type { CorsOrigins } from './cors.js';
 import { createMemoryStore } from './memory-store.js';
 import { createRequestHandler } from './create-request-handler.js';
 import type { MessageStore } from './message-store.js';
@@ -35,6 +36,13 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
   /** How long `close()` lets requests in flight finish before it cuts their connections. @default 2000 */
   readonly closeGraceMs?: number;
+  /**
+   * Browser origins allowed to call the server from another origin (CORS): `'*'` or a list such
+   * as `['http://localhost:4200']`. Their preflights are answered (before any token check, as
+   * browsers send none), and their answers let scripts read the `Scirocco-*` headers. No CORS
+   * headers at all when absent.
+   */
+  readonly cors?: CorsOrigins;
 }
 
 /**
@@ -126,6 +134,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     limits: resolveLimits(options.limits),
     clock: options.clock ?? Date.now,
     log: options.log,
+    cors: options.cors,
   });
   const server = createServer({ keepAliveTimeout: 5_000 }, handler);
   const { port } = await listen(server, options.port ?? 0, host);

@@ -39,6 +39,39 @@ describe('scirocco serve', () => {
     expect(run.stdout() + run.stderr()).not.toContain('cli-secret-token');
   });
 
+  it('answers browsers from the --cors origins, or from SCIROCCO_CORS', async () => {
+    const preflight = (url: string, origin: string) =>
+      send(url, {
+        method: 'OPTIONS',
+        path: '/messageQueue',
+        anonymous: true,
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' },
+      });
+    const flags = cli(
+      ['serve', '--port', '0', '--cors', 'http://a.example', '--cors', 'http://b.example:8080'],
+      {
+        SCIROCCO_CORS: '*',
+      },
+    );
+    const flagged = await listening(flags);
+    for (const origin of ['http://a.example', 'http://b.example:8080']) {
+      const answer = await preflight(flagged, origin);
+      expect(answer.status).toBe(204);
+      expect(answer.headers['access-control-allow-origin']).toBe(origin);
+    }
+    expect((await preflight(flagged, 'http://c.example')).status).toBe(403);
+    flags.child.kill('SIGTERM');
+    expect(await flags.exit).toBe(0);
+
+    const env = cli(['serve', '--port', '0'], { SCIROCCO_CORS: 'http://a.example, http://c.example' });
+    const fromEnv = await listening(env);
+    expect((await preflight(fromEnv, 'http://c.example')).headers['access-control-allow-origin']).toBe(
+      'http://c.example',
+    );
+    env.child.kill('SIGTERM');
+    expect(await env.exit).toBe(0);
+  });
+
   it('reads the environment, and flags win over it', async () => {
     const run = cli(['serve', '--token', 'from-flag'], {
       SCIROCCO_PORT: '0',
@@ -121,6 +154,11 @@ describe('scirocco serve', () => {
       ['serve', '--port', '0'],
       'scirocco serve: SCIROCCO_MAX_KB_SIZE_RAW must be a positive whole number, got "-1"\nTry \'scirocco serve --help\'.\n',
       { SCIROCCO_MAX_KB_SIZE_RAW: '-1' },
+    ],
+    [
+      ['serve', '--cors', 'localhost:4200'],
+      `scirocco serve: cors origin "localhost:4200" is not an origin such as 'http://localhost:4200' (scheme, host and port only)\nTry 'scirocco serve --help'.\n`,
+      {},
     ],
     [['frobnicate'], 'scirocco: unknown command "frobnicate"\nTry \'scirocco --help\'.\n', {}],
   ])('exits 2 on a usage error: %j', async (args, message, env) => {
