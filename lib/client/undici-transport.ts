@@ -29,22 +29,12 @@ function failure(error: unknown, request: TransportRequest): TransportFailure {
 /** A URL the dispatcher can take as origin + path without a `URL` object: plain characters only. */
 const SIMPLE_URL = /^(https?:\/\/[^/?#@\s]+)(\/[\w\-.~!$&'()*+,;=:@/%?]*)?$/;
 
-/** Splits an absolute URL into origin and path, remembering the last origin seen. */
-function splitter(): (url: string) => { origin: string; path: string } {
-  let lastOrigin = '';
-  return (url) => {
-    if (lastOrigin !== '' && url.startsWith(lastOrigin) && url.charCodeAt(lastOrigin.length) === 47) {
-      const path = url.slice(lastOrigin.length);
-      if (SIMPLE_URL.test(url)) return { origin: lastOrigin, path };
-    }
-    const simple = SIMPLE_URL.exec(url);
-    if (simple?.[1] !== undefined) {
-      lastOrigin = simple[1];
-      return { origin: lastOrigin, path: simple[2] ?? '/' };
-    }
-    const parsed = new URL(url);
-    return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
-  };
+/** Splits an absolute URL into origin and path; anything but plain characters goes through `URL`. */
+function splitUrl(url: string): { origin: string; path: string } {
+  const simple = SIMPLE_URL.exec(url);
+  if (simple?.[1] !== undefined) return { origin: simple[1], path: simple[2] ?? '/' };
+  const parsed = new URL(url);
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
 }
 
 /**
@@ -52,7 +42,7 @@ function splitter(): (url: string) => { origin: string; path: string } {
  * the stream (and its async resource) that undici's `request()` makes per answer. undici's own
  * timers bound the wait for the headers and for each body chunk.
  */
-function dispatch(agent: Dispatcher, split: ReturnType<typeof splitter>, request: TransportRequest) {
+function dispatch(agent: Dispatcher, request: TransportRequest) {
   return new Promise<TransportResponse>((resolve, reject) => {
     const { signal } = request;
     let controller: Dispatcher.DispatchController | undefined;
@@ -93,7 +83,7 @@ function dispatch(agent: Dispatcher, split: ReturnType<typeof splitter>, request
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const { origin, path } = split(request.url);
+      const { origin, path } = splitUrl(request.url);
       agent.dispatch(
         {
           origin,
@@ -135,9 +125,8 @@ function dispatch(agent: Dispatcher, split: ReturnType<typeof splitter>, request
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
   const agent = new Agent({ connections: options.connections ?? 16, pipelining: 1 });
-  const split = splitter();
   return {
-    request: (request) => dispatch(agent, split, request),
+    request: (request) => dispatch(agent, request),
     close() {
       void agent.close();
     },

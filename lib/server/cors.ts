@@ -59,7 +59,6 @@ const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 export function corsPolicy(origins: CorsOrigins | undefined): CorsPolicy | undefined {
   if (origins === undefined) return undefined;
   const any = origins === '*';
-  const allowed = new Set(any ? [] : origins);
   if (!any) {
     if (!Array.isArray(origins) || origins.length === 0) {
       throw new TypeError("cors must be '*' or a non-empty list of origins such as 'http://localhost:4200'");
@@ -72,18 +71,26 @@ export function corsPolicy(origins: CorsOrigins | undefined): CorsPolicy | undef
       }
     }
   }
-  const isAllowed = (origin: string | undefined): origin is string =>
-    origin !== undefined && (any || allowed.has(origin));
-  // A list makes the answer depend on the Origin header: caches must know it.
+  // Built once: an answer only looks its headers up. A list makes the answer depend on the
+  // Origin header, so every answer says so (Vary) and each origin gets its own headers.
   const vary: Readonly<Record<string, string>> | undefined = any ? undefined : { Vary: 'Origin' };
-  const headersFor = (origin: string | undefined) =>
-    isAllowed(origin)
-      ? {
-          ...vary,
-          'Access-Control-Allow-Origin': any ? '*' : origin,
-          'Access-Control-Expose-Headers': EXPOSED_HEADERS,
-        }
-      : vary;
+  const allowedHeaders = (origin: string) =>
+    Object.freeze({
+      ...vary,
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Expose-Headers': EXPOSED_HEADERS,
+    });
+  const anyHeaders = allowedHeaders('*');
+  const listed: readonly string[] = origins === '*' ? [] : origins;
+  const byOrigin = new Map(listed.map((origin) => [origin, allowedHeaders(origin)] as const));
+  const preflights = new Map(
+    [...byOrigin].map(([origin, headers]) => [origin, Object.freeze({ ...headers, ...PREFLIGHT_HEADERS })]),
+  );
+  const anyPreflight = Object.freeze({ ...anyHeaders, ...PREFLIGHT_HEADERS });
+  const headersFor = (origin: string | undefined) => {
+    if (origin === undefined) return vary;
+    return any ? anyHeaders : (byOrigin.get(origin) ?? vary);
+  };
   return {
     headersFor,
     preflight(req) {
@@ -91,7 +98,8 @@ export function corsPolicy(origins: CorsOrigins | undefined): CorsPolicy | undef
       if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) {
         return undefined;
       }
-      return isAllowed(origin) ? { ...headersFor(origin), ...PREFLIGHT_HEADERS } : undefined;
+      if (origin === undefined) return undefined;
+      return any ? anyPreflight : preflights.get(origin);
     },
   };
 }
