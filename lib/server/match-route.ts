@@ -19,41 +19,35 @@ export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = Obj
 
 const HEX = /^[0-9a-f]+$/i;
 
-function segmentsOf(pathname: string): string[] | undefined {
-  const segments: string[] = [];
-  for (const segment of pathname.split('/')) {
-    if (segment === '') continue;
-    if (!segment.includes('%')) {
-      segments.push(segment);
-      continue;
-    }
-    try {
-      segments.push(decodeURIComponent(segment));
-    } catch {
-      return undefined;
-    }
+/** An id segment percent-decoded, or `undefined` when its encoding is broken. */
+function decodedId(segment: string): string | undefined {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
-  return segments;
 }
 
 /**
- * Matches a path as the original's router does: case-insensitively, empty segments and a
- * trailing slash ignored, ids only of hexadecimal characters (any other id is an unknown route).
+ * Matches a path as the original's router does: route names case-insensitively and only as
+ * written (`/%6DessageQueue` is an unknown route, so a proxy rule on `/globalDataSpace` cannot be
+ * bypassed), id segments percent-decoded, empty segments and a trailing slash ignored, ids only of
+ * hexadecimal characters (any other id is an unknown route).
  */
 export function matchRoute(pathname: string): Route | undefined {
-  const segments = segmentsOf(pathname);
-  if (!segments) return undefined;
-  const [first, id, last, ...rest] = segments;
+  const [first, encodedId, last, ...rest] = pathname.split('/').filter((segment) => segment !== '');
   if (rest.length > 0) return undefined;
   const head = first?.toLowerCase();
   if (head === undefined) return { name: 'info' };
-  if (id === undefined) {
+  if (encodedId === undefined) {
     if (head === 'messagequeue') return { name: 'queue' };
     if (head === 'messages') return { name: 'messages' };
     if (head === 'globaldataspace') return { name: 'globalDataSpace' };
     return undefined;
   }
-  if (!HEX.test(id)) return undefined;
+  const id = decodedId(encodedId);
+  if (id === undefined || !HEX.test(id)) return undefined;
   if (head === 'messages' && last === undefined) return { name: 'message', id };
   if (head === 'messagequeue' && last?.toLowerCase() === 'ack') return { name: 'ack', id };
   return undefined;
