@@ -11,6 +11,8 @@ import { createMemoryStore, startServer } from 'scirocco-rx/server';
     limits: { rawKb: 4096 }, // any of jsonKb, textKb, rawKb, maxListMessages
     clock: Date.now, // the server's time; tests may move it
     cors: ['http://localhost:4200'], // default: no CORS headers
+    headersTimeoutMs: 10_000, // default; also requestTimeoutMs (30_000), keepAliveTimeoutMs (5_000)
+    maxConnections: 1_000, // default
     log: (line) => console.error(line),
   });
   console.log(server.url);

@@ -1,8 +1,14 @@
 import { parseArgs } from 'node:util';
 import { corsPolicy, type CorsOrigins } from '../server/cors.js';
 import { limitsFromEnv } from '../server/server-limits.js';
-import { DEFAULT_TOKEN, startServer, type RunningServer } from '../server/start-server.js';
+import {
+  DEFAULT_TOKEN,
+  startServer,
+  type RunningServer,
+  type ServerOptions,
+} from '../server/start-server.js';
 import type { CommandIo } from './client-options.js';
+import { parseDuration } from './parse-duration.js';
 import { EXIT, UsageError } from './usage-error.js';
 
 /** The help text of `scirocco serve`. */
@@ -26,6 +32,20 @@ Options:
   -v, --verbose     log one line per request to stderr (never a header)
   -h, --help        show this help
 
+Slow clients (DURATION: 500ms, 10s, 2m, or milliseconds):
+      --headers-timeout DURATION     time to send a request's headers, then
+                                     408 and close (env SCIROCCO_HEADERS_TIMEOUT,
+                                     default 10s)
+      --request-timeout DURATION     time to send a whole request, body
+                                     included (env SCIROCCO_REQUEST_TIMEOUT,
+                                     default 30s)
+      --keep-alive-timeout DURATION  idle time between requests on a kept-alive
+                                     connection (env SCIROCCO_KEEP_ALIVE_TIMEOUT,
+                                     default 5s)
+      --max-connections N            connections open at once; more are closed
+                                     at once (env SCIROCCO_MAX_CONNECTIONS,
+                                     default 1000)
+
 Limits (environment only, as in the original server):
   SCIROCCO_MAX_KB_SIZE_JSON       largest application/json body in kB (100)
   SCIROCCO_MAX_KB_SIZE_TEXT       largest text/plain body in kB (100)
@@ -43,6 +63,41 @@ function parsePort(text: string, from: string): number {
   return Number(text);
 }
 
+type ConnectionOptions = Pick<
+  ServerOptions,
+  'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'
+>;
+
+const CONNECTION_FLAGS = [
+  ['headers-timeout', 'SCIROCCO_HEADERS_TIMEOUT', 'headersTimeoutMs'],
+  ['request-timeout', 'SCIROCCO_REQUEST_TIMEOUT', 'requestTimeoutMs'],
+  ['keep-alive-timeout', 'SCIROCCO_KEEP_ALIVE_TIMEOUT', 'keepAliveTimeoutMs'],
+  ['max-connections', 'SCIROCCO_MAX_CONNECTIONS', 'maxConnections'],
+] as const;
+
+/** The slow-client limits from their flags, or else their environment variables. */
+function connectionOptions(
+  values: Readonly<Record<string, unknown>>,
+  env: CommandIo['env'],
+): ConnectionOptions {
+  const options: { -readonly [K in keyof ConnectionOptions]: number } = {};
+  for (const [flag, variable, key] of CONNECTION_FLAGS) {
+    const fromFlag = values[flag] as string | undefined;
+    const text = fromFlag ?? (env[variable] || undefined);
+    if (text === undefined) continue;
+    const from = fromFlag === undefined ? variable : `--${flag}`;
+    const value =
+      key === 'maxConnections' ? (/^\d+$/.test(text) ? Number(text) : undefined) : parseDuration(text);
+    if (value === undefined || value <= 0) {
+      const expected =
+        key === 'maxConnections' ? 'a positive whole number' : 'a duration such as 10s or 500ms';
+      throw new UsageError(`${from} must be ${expected}, got ${JSON.stringify(text)}`);
+    }
+    options[key] = value;
+  }
+  return options;
+}
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
@@ -54,6 +109,7 @@ interface ServeSettings {
   readonly verbose: boolean;
   readonly help: boolean;
   readonly cors: CorsOrigins | undefined;
+  readonly connections: ConnectionOptions;
 }
 
 function corsOrigins(values: readonly string[]): CorsOrigins | undefined {
@@ -76,6 +132,7 @@ function readSettings(args: readonly string[], env: CommandIo['env']): ServeSett
       token: { type: 'string' },
       cors: { type: 'string', multiple: true },
       verbose: { type: 'boolean', short: 'v', default: false },
+      ...Object.fromEntries(CONNECTION_FLAGS.map(([flag]) => [flag, { type: 'string' } as const])),
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -95,6 +152,7 @@ function readSettings(args: readonly string[], env: CommandIo['env']): ServeSett
     verbose: values.verbose,
     help: values.help,
     cors: corsOrigins(values.cors ?? (env.SCIROCCO_CORS ? [env.SCIROCCO_CORS] : [])),
+    connections: connectionOptions(values, env),
   };
 }
 
@@ -126,6 +184,7 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
       host: settings.host,
       token: settings.token,
       limits,
+      ...settings.connections,
       ...(settings.cors === undefined ? {} : { cors: settings.cors }),
       ...(settings.verbose
         ? {
@@ -136,6 +195,8 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
         : {}),
     });
   } catch (error) {
+    // startServer checks its options before it listens: a bad combination is a usage error.
+    if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
     io.stderr(
       `scirocco serve: cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}\n`,
     );

@@ -1,4 +1,10 @@
-export { startServer, DEFAULT_TOKEN, type RunningServer, type ServerOptions } from './start-server.js';
+export {
+  CONNECTION_DEFAULTS,
+  DEFAULT_TOKEN,
+  startServer,
+  type RunningServer,
+  type ServerOptions,
+} from './start-server.js';
 export { createRequestHandler, type HandlerOptions } from './create-request-handler.js';
 export { SERVER_INFO } from '../protocol/server-info.js';
 export type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateHeaderValue } from '../protocol/validation.js';
 import type { CorsOrigins } from './cors.js';
@@ -43,7 +43,45 @@ export interface ServerOptions {
    * headers at all when absent.
    */
   readonly cors?: CorsOrigins;
+  /**
+   * How long a client may take to send a request's headers, from the moment it connects or its
+   * previous answer was written; then it is answered 408 and the connection closed (slow-header
+   * clients, connections that never send anything). @default 10000
+   */
+  readonly headersTimeoutMs?: number;
+  /**
+   * How long a client may take to send a whole request, body included; then it is answered 408 and
+   * the connection closed (bodies sent a byte at a time). Not less than `headersTimeoutMs`.
+   * @default 30000
+   */
+  readonly requestTimeoutMs?: number;
+  /** How long a kept-alive connection may stay idle between requests before it is closed. @default 5000 */
+  readonly keepAliveTimeoutMs?: number;
+  /**
+   * The most connections open at once; beyond it, new connections are closed at once, without an
+   * answer. Keep it below the process's file descriptor limit (`ulimit -n`). @default 1000
+   */
+  readonly maxConnections?: number;
 }
+
+/**
+ * The connection limits a server applies unless told otherwise: 10 s for the headers, 30 s for a
+ * whole request, 5 s idle between kept-alive requests, at most 1000 connections.
+ *
+ * @example
+ * ```ts
+ * import { CONNECTION_DEFAULTS, startServer } from 'scirocco-rx/server';
+ *
+ * const server = await startServer({ requestTimeoutMs: CONNECTION_DEFAULTS.requestTimeoutMs * 2 });
+ * await server.close();
+ * ```
+ */
+export const CONNECTION_DEFAULTS = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_000,
+});
 
 /**
  * A running server.
@@ -83,7 +121,17 @@ export interface RunningServer {
  */
 export const DEFAULT_TOKEN = 'DEFAULT_TOKEN';
 
-function checkOptions(options: ServerOptions): void {
+type ConnectionLimits = Record<keyof typeof CONNECTION_DEFAULTS, number>;
+
+function positive(value: number, name: string, unit = ''): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive whole number${unit}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Checks the options, throwing before anything listens; returns the connection limits. */
+function checkOptions(options: ServerOptions): ConnectionLimits {
   const { port = 0, token = DEFAULT_TOKEN } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`port must be a whole number from 0 to 65535, got ${String(port)}`);
@@ -91,6 +139,33 @@ function checkOptions(options: ServerOptions): void {
   if (token === '' || validateHeaderValue(token, 'token', true).isErr()) {
     throw new TypeError('token must be a non-empty string of printable ASCII characters');
   }
+  const limits: ConnectionLimits = { ...CONNECTION_DEFAULTS };
+  for (const key of ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs'] as const) {
+    limits[key] = positive(options[key] ?? limits[key], key, ' of milliseconds');
+  }
+  limits.maxConnections = positive(options.maxConnections ?? limits.maxConnections, 'maxConnections');
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new RangeError(
+      `headersTimeoutMs (${limits.headersTimeoutMs}) must not exceed requestTimeoutMs (${limits.requestTimeoutMs})`,
+    );
+  }
+  return limits;
+}
+
+/** A `node:http` server with the connection limits: Node checks its timeouts on an interval. */
+function httpServer(limits: ConnectionLimits, handler: RequestListener): Server {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node's default checks every 30 s, which lets a slow client hold on that much longer.
+      connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    handler,
+  );
+  server.maxConnections = limits.maxConnections;
+  return server;
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -125,7 +200,7 @@ function formatUrl(host: string, port: number): string {
  * ```
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  checkOptions(options);
+  const limits = checkOptions(options);
   const host = options.host ?? '127.0.0.1';
   const store = options.store ?? createMemoryStore();
   const handler = createRequestHandler({
@@ -136,7 +211,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log: options.log,
     cors: options.cors,
   });
-  const server = createServer({ keepAliveTimeout: 5_000 }, handler);
+  const server = httpServer(limits, handler);
+  const { log } = options;
+  if (log) {
+    server.on('drop', () => {
+      log(`${new Date().toISOString()} connection refused: ${limits.maxConnections} open (maxConnections)`);
+    });
+  }
   const { port } = await listen(server, options.port ?? 0, host);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

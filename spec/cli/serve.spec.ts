@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { cli, listening } from '../support/cli.js';
 import { nodeClient, send } from '../support/http.js';
 
@@ -187,5 +189,66 @@ describe('scirocco serve', () => {
     const version = cli(['--version']);
     expect(await version.exit).toBe(0);
     expect(version.stdout()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('scirocco serve: slow clients', () => {
+  it('closes connections that send nothing after --headers-timeout, or SCIROCCO_HEADERS_TIMEOUT', async () => {
+    for (const [args, env] of [
+      [['--headers-timeout', '400ms'], {}],
+      [[], { SCIROCCO_HEADERS_TIMEOUT: '0.4s' }],
+    ] as const) {
+      const run = cli(['serve', '--port', '0', ...args], env);
+      const { hostname, port } = new URL(await listening(run));
+      const socket = connect(Number(port), hostname);
+      socket.on('error', () => undefined);
+      socket.resume(); // read the server's 408 and its end of the connection
+      const opened = performance.now();
+      await once(socket, 'close');
+      expect(performance.now() - opened).toBeLessThan(4_000);
+      run.child.kill('SIGTERM');
+      expect(await run.exit).toBe(0);
+    }
+  });
+
+  it('lists the slow-client options in --help', async () => {
+    const run = cli(['serve', '--help']);
+    expect(await run.exit).toBe(0);
+    for (const word of [
+      '--headers-timeout',
+      '--request-timeout',
+      '--keep-alive-timeout',
+      '--max-connections',
+      'SCIROCCO_HEADERS_TIMEOUT',
+      'SCIROCCO_REQUEST_TIMEOUT',
+      'SCIROCCO_KEEP_ALIVE_TIMEOUT',
+      'SCIROCCO_MAX_CONNECTIONS',
+    ]) {
+      expect(run.stdout()).toContain(word);
+    }
+  });
+
+  it.each([
+    [
+      ['--headers-timeout', 'soon'],
+      '--headers-timeout must be a duration such as 10s or 500ms, got "soon"',
+      {},
+    ],
+    [['--request-timeout', '0s'], '--request-timeout must be a duration such as 10s or 500ms, got "0s"', {}],
+    [
+      [],
+      'SCIROCCO_KEEP_ALIVE_TIMEOUT must be a duration such as 10s or 500ms, got "-5"',
+      { SCIROCCO_KEEP_ALIVE_TIMEOUT: '-5' },
+    ],
+    [['--max-connections', '10.5'], '--max-connections must be a positive whole number, got "10.5"', {}],
+    [
+      ['--headers-timeout', '1m', '--request-timeout', '30s'],
+      'headersTimeoutMs (60000) must not exceed requestTimeoutMs (30000)',
+      {},
+    ],
+  ])('exits 2 on %j', async (args, message, env) => {
+    const run = cli(['serve', '--port', '0', ...args], env);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toBe(`scirocco serve: ${message}\nTry 'scirocco serve --help'.\n`);
   });
 });
