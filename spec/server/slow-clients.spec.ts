@@ -30,8 +30,8 @@ function open(url: string): Promise<RawConnection> {
 function dribble(socket: Socket, text: string, everyMs: number): () => void {
   let index = 0;
   const timer = setInterval(() => {
-    if (socket.destroyed || index >= text.length) return void clearInterval(timer);
-    socket.write(text[index++]!);
+    if (socket.destroyed || index >= text.length) clearInterval(timer);
+    else socket.write(text[index++]!);
   }, everyMs);
   return () => clearInterval(timer);
 }
