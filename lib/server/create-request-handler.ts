@@ -9,7 +9,7 @@ import { matchRoute, ROUTE_METHODS, type RouteName } from './match-route.js';
 import type { MessageStore, StoredPayload } from './message-store.js';
 import { createObjectIdGenerator } from './object-id.js';
 import { readPushFields } from './push-fields.js';
-import { isBodyFailure, readBody, type RequestBody } from './read-body.js';
+import { hasBody, isBodyFailure, readBody, type RequestBody } from './read-body.js';
 import {
   emptyReply,
   errorReply,
@@ -261,8 +261,7 @@ export function createRequestHandler(
     const url = requestTarget(req.url ?? '/');
     const preflight = cors?.preflight(req);
     if (preflight) {
-      req.resume();
-      write(res, emptyReply(204, preflight), false);
+      write(res, emptyReply(204, preflight), hasBody(req)); // a preflight's body is never read
       logAnswer(req, url, 204, started);
       return;
     }
@@ -270,7 +269,8 @@ export function createRequestHandler(
     answer(req, url)
       .then((outcome) => {
         if (!outcome) return;
-        write(res, outcome.reply, outcome.close, corsHeaders);
+        // A body still unread (one that no parser takes) is never drained: the connection closes.
+        write(res, outcome.reply, outcome.close || !req.complete, corsHeaders);
         logAnswer(req, url, outcome.reply.status, started);
       })
       .catch((error: unknown) => {

@@ -122,24 +122,28 @@ function parse(kind: BodyKind, bytes: Buffer, decoder: TextDecoder): StoredPaylo
  * Reads a request body the way the original server's body parsers do: by the media type of its
  * Content-Type (parameters allowed here), `application/json` strictly (an object or array),
  * `text/plain` in its charset, `application/octet-stream` as bytes, each within its limit;
- * gzip and deflate inflated. A body of any other type is discarded unread.
+ * gzip and deflate inflated. A body of any other type is left unread (`none`): whoever answers
+ * closes the connection rather than read a body of any length that nothing uses.
  */
 export async function readBody(
   req: IncomingMessage,
   limits: ServerLimits,
 ): Promise<RequestBody | BodyFailure> {
   const kind = KIND_OF_MEDIA[mediaTypeOf(req.headers['content-type']) ?? ''];
-  const hasBody =
-    req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined;
-  if (kind === undefined || !hasBody) {
-    req.resume();
-    return kind === undefined ? { kind: 'none' } : emptyBody(kind);
-  }
+  // A body no parser takes is never read: the answer closes the connection instead.
+  if (kind === undefined) return { kind: 'none' };
+  if (!hasBody(req)) return emptyBody(kind);
   const limit = limitOf(kind, limits);
   const decoder = checkHeaders(req, kind, limit);
   if (!(decoder instanceof TextDecoder)) return decoder;
   const bytes = await collect(req, limit);
   return Buffer.isBuffer(bytes) ? parse(kind, bytes, decoder) : bytes;
+}
+
+/** Whether a request comes with a body to read (chunked, or of a length above 0). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** Tells a {@link BodyFailure} from a body. */

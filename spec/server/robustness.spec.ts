@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { nodeClient, send, TOKEN } from '../support/http.js';
+import { startServer } from '../../lib/server/index.js';
 import { useServer } from '../support/server.js';
 
 /**
@@ -217,5 +218,111 @@ describe('malformed input', () => {
     );
     expect(truncated).toMatch(/^(HTTP\/1\.1 400 .*)?$/s);
     expect((await send(srv.url)).status).toBe(200);
+  });
+});
+
+/**
+ * Streams a body the server has no use for, 64 kB at a time, until the server closes the
+ * connection or `maxBytes` are written; resolves with the answer and the bytes written.
+ */
+function flood(
+  url: string,
+  head: string,
+  maxBytes = 64 * 1024 * 1024,
+): Promise<{ answer: string; written: number }> {
+  const { hostname, port } = new URL(url);
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  const chunked = Buffer.concat([
+    Buffer.from(`${chunk.length.toString(16)}\r\n`),
+    chunk,
+    Buffer.from('\r\n'),
+  ]);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    let written = 0;
+    let open = true;
+    socket.on('data', (data) => (answer += data.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      open = false;
+      resolve({ answer, written });
+    });
+    const pump = () => {
+      while (open && written < maxBytes) {
+        written += chunked.length;
+        if (!socket.write(chunked)) return void socket.once('drain', pump);
+      }
+      if (open) socket.destroy();
+    };
+    socket.write(head, pump);
+  });
+}
+
+describe('bodies the server will not use', () => {
+  const srv = useServer();
+  const chunkedHead = (request: string, headers: string) =>
+    `${request} HTTP/1.1\r\nHost: x\r\n${headers}Transfer-Encoding: chunked\r\n\r\n`;
+
+  it.each([
+    [
+      'a POST of an unknown type without a token',
+      chunkedHead('POST /nowhere', 'Content-Type: text/html\r\n'),
+      403,
+    ],
+    [
+      'a POST of an unknown type with the token',
+      chunkedHead('POST /messageQueue', `${auth}Content-Type: application/x-stream\r\n`),
+      400,
+    ],
+    [
+      'a GET with a body of an unknown type',
+      chunkedHead('GET /messageQueue', `${auth}Content-Type: video/mp4\r\n`),
+      204,
+    ],
+    ['a body without a Content-Type', chunkedHead('DELETE /messages', auth), 200],
+  ])('answers %s with Connection: close and stops reading', async (_, head, status) => {
+    const { answer, written } = await flood(srv.url, head);
+    expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(written).toBeLessThan(64 * 1024 * 1024);
+    expect((await send(srv.url)).status).toBe(200);
+  });
+
+  it('answers a preflight that carries a body and closes its connection', async () => {
+    await srv.server.close();
+    const server = await startServer({ port: 0, cors: '*' });
+    try {
+      const { answer, written } = await flood(
+        server.url,
+        chunkedHead(
+          'OPTIONS /messageQueue',
+          'Origin: http://a.example\r\nAccess-Control-Request-Method: GET\r\nContent-Type: text/html\r\n',
+        ),
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 204 /);
+      expect(answer.toLowerCase()).toContain('connection: close');
+      expect(written).toBeLessThan(64 * 1024 * 1024);
+      const plain = await raw(
+        server.url,
+        'OPTIONS /messageQueue HTTP/1.1\r\nHost: x\r\nOrigin: http://a.example\r\nAccess-Control-Request-Method: GET\r\n\r\n',
+      );
+      expect(plain).toMatch(/^HTTP\/1\.1 204 /);
+      expect(plain.toLowerCase()).not.toContain('connection: close');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the connection of a request without a body, or with one it read, alive', async () => {
+    for (const head of [
+      `GET / HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      `GET / HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: text/html\r\nContent-Length: 0\r\n\r\n`,
+      `GET / HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi`,
+    ]) {
+      const answer = await raw(srv.url, head);
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answer.toLowerCase()).not.toContain('connection: close');
+    }
   });
 });
