@@ -51,6 +51,12 @@ export class TransportFailure extends Error {
     message: string,
     /** A short code such as `ECONNREFUSED`, when there is one. */
     readonly code?: string,
+    /**
+     * What most likely caused it, when the transport can tell: `'cors'` for a cross-origin
+     * browser request that got no readable answer (the server is down, or refuses the page's
+     * origin).
+     */
+    readonly likelyCause?: 'cors',
   ) {
     super(message);
   }
