@@ -20,3 +20,8 @@ client.events$.subscribe((event) => {
   if (event.type === 'backing-off') console.warn(`server unreachable, next try in ${event.delayMs} ms`);
 });
 export const progress = () => acked;
+
+// In a browser: say once why a server on another origin seems down (its CORS settings, likely).
+client.events$.subscribe((event) => {
+  if (event.type === 'cors-suspected') console.error(event.error.message);
+});

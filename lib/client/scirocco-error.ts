@@ -9,7 +9,7 @@
  * | `validation` | the server refused the request (400, 415), `fieldErrors` by field | no |
  * | `payload-too-large` | the body is over the server's limit (413) | no |
  * | `server` | the server failed (5xx) | yes |
- * | `network` | no answer: refused, reset, DNS… | yes |
+ * | `network` | no answer: refused, reset, DNS…; in a browser, also an answer CORS hid from the page | yes |
  * | `timeout` | no answer within the client's `timeout` | yes |
  * | `protocol` | an answer this protocol does not allow | no |
  * | `aborted` | the caller's `AbortSignal` fired | no |

@@ -51,6 +51,12 @@ export class TransportFailure extends Error {
     message: string,
     /** A short code such as `ECONNREFUSED`, when there is one. */
     readonly code?: string,
+    /**
+     * What most likely caused it, when the transport can tell: `'cors'` for a cross-origin
+     * browser request that got no readable answer (the server is down, or refuses the page's
+     * origin).
+     */
+    readonly likelyCause?: 'cors',
   ) {
     super(message);
   }
@@ -59,7 +65,7 @@ export class TransportFailure extends Error {
 /**
  * Sends HTTP requests for a client: the got transport on Node ({@link gotTransport}), the fetch
  * transport in browsers ({@link fetchTransport}), or your own. A transport never retries, never
- * follows redirects, never uses an HTTP cache, and rejects only with a {@link TransportFailure}
+ * follows redirects, never takes an answer from an HTTP cache, and rejects only with a {@link TransportFailure}
  * that holds no header value (so never the token).
  *
  * @example

@@ -21,6 +21,7 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
  * | `acked` | a message was acked |
  * | `failed` | a handler, or an ack after its retries, failed |
  * | `backing-off` | a retryable failure: the next try waits `delayMs` |
+ * | `cors-suspected` | the first failure of a run is a browser request to another origin that got no readable answer: the server is down, or its CORS settings refuse the page's origin (before its `backing-off`) |
  * | `retried` | the try after a backoff was sent |
  * | `requeued` / `dead-lettered` | a failed message was pushed again (to itself, or to the dead-letter node) and acked |
  * | `stranded` | a message claimed but left `processing` and handed to no one |
@@ -42,6 +43,12 @@ export type FlowEvent =
       readonly operation: SciroccoOperation;
       readonly attempt: number;
       readonly delayMs: number;
+      readonly error: SciroccoError;
+    }
+  | {
+      readonly type: 'cors-suspected';
+      readonly node: string;
+      readonly operation: SciroccoOperation;
       readonly error: SciroccoError;
     }
   | {

@@ -13,6 +13,7 @@ import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.js';
 import type { FlowEvent, FlowEventHandler } from './flow-event.js';
+import { reportLikelyCors } from './likely-cors.js';
 import { detachedOf, type QueueOps } from './queue-ops.js';
 import { receivedMessage, type MessageFlow, type ReceivedMessage } from './received-message.js';
 
@@ -272,6 +273,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
             error: (error: unknown) => {
               pulling = false;
               if (closed) return;
+              if (failures === 0 && isSciroccoError(error)) reportLikelyCors(error, 'pull', ops.node, emit);
               if (isSciroccoError(error) && error.retryable && failures < backoff.retries) {
                 failures++;
                 const delayMs = backoffDelay(failures, backoff);

@@ -104,7 +104,9 @@ function write(
   const head: string[] = [];
   for (const name of Object.keys(reply.headers)) head.push(name, reply.headers[name] as string);
   if (extra) for (const name of Object.keys(extra)) head.push(name, extra[name] as string);
-  head.push('Content-Length', String(length));
+  // Nothing of a queue may be served from a cache: a stored pull would hide the claim of the
+  // next one. It also lets a cross-origin browser client keep its preflight cache.
+  head.push('Cache-Control', 'no-store', 'Content-Length', String(length));
   if (close) head.push('Connection', 'close');
   res.writeHead(reply.status, head);
   res.end(reply.body);

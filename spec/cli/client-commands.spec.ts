@@ -111,7 +111,9 @@ describe('scirocco client commands', () => {
 
   it('watch without --ack warns that messages are left processing', async () => {
     const watching = cli(['watch', '--interval', '50'], env());
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The warning is written just before the signal handlers go on: a fixed wait lost the race
+    // on a busy machine, and SIGTERM killed the process before it listened.
+    await expect.poll(watching.stderr, { timeout: 10_000 }).not.toBe('');
     watching.child.kill('SIGTERM');
     expect(await watching.exit).toBe(0);
     expect(watching.stderr()).toBe('watching without --ack: messages are claimed and left processing\n');

@@ -1,0 +1,275 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../lib/server/index.js';
+import { built, ROOT } from '../support/dist.js';
+
+/**
+ * The browser build in real headless Chromium, on a page whose origin is not the queue server's
+ * (another port): what CORS, the preflight cache and the fetch transport do there can only be
+ * seen in a browser.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const CI = !['', '0', 'false'].includes(process.env.CI ?? '');
+const TOKEN = 'S3CRET-TOKEN';
+
+/** The page's script: the package's browser build, exposing two scenarios to the test. */
+const PAGE_SCRIPT = `
+import { Subject, lastValueFrom, toArray } from 'rxjs';
+import { ackOnComplete, createClient } from 'scirocco-rx';
+
+/** Pushes three readings, consumes them with pull$ + ackOnComplete, polls emptily three times. */
+async function consume(url, token) {
+  const client = createClient({ url, node: 'b2', token });
+  const ids = [];
+  for (const n of [1, 2, 3]) {
+    const pushed = await client.push('b2', { n }, { payloadType: 'reading' });
+    if (pushed.isErr()) throw new Error(pushed.error.message);
+    ids.push(pushed.value.metadata.id);
+  }
+  const stop = new Subject();
+  let empties = 0;
+  const onEvent = (event) => {
+    if (event.type === 'empty' && ++empties === 3) stop.next();
+  };
+  const handled = [];
+  const outcomes = await lastValueFrom(
+    client
+      .pull$({ interval: 10, stop, onEvent })
+      .pipe(
+        ackOnComplete((message) => { handled.push(message.payload); }),
+        toArray(),
+      ),
+  );
+  return {
+    ids,
+    handled,
+    outcomes: outcomes.map((outcome) => ({ status: outcome.status, metadata: outcome.message.metadata })),
+  };
+}
+
+/** A push, then a pull$ until its first backoff, against a server that refuses this origin. */
+async function refused(url, token) {
+  const client = createClient({ url, node: 'b2', token });
+  const pushed = await client.push('b2', { n: 1 });
+  const push = pushed.isErr()
+    ? { kind: pushed.error.kind, retryable: pushed.error.retryable, message: pushed.error.message, text: String(pushed.error), json: JSON.stringify(pushed.error) }
+    : undefined;
+  const events = await new Promise((resolve) => {
+    const seen = [];
+    const subscription = client.pull$({ backoff: { initial: 5, max: 5 } }).subscribe();
+    client.events$.subscribe((event) => {
+      seen.push({ type: event.type, operation: event.operation, message: event.error?.message });
+      if (event.type === 'backing-off') {
+        subscription.unsubscribe();
+        resolve(seen);
+      }
+    });
+  });
+  return { push, events };
+}
+
+window.scirocco = { consume, refused };
+`;
+
+interface LogLine {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+}
+
+/** A queue server on port 0 whose request log the test reads. */
+async function queueServer(cors?: readonly string[]) {
+  const lines: LogLine[] = [];
+  const server: RunningServer = await startServer({
+    port: 0,
+    token: TOKEN,
+    ...(cors === undefined ? {} : { cors }),
+    log: (line) => {
+      const [, method = '', path = '', status = ''] = line.split(' ');
+      lines.push({ method, path, status: Number(status) });
+    },
+  });
+  return { server, lines };
+}
+
+/** Serves the page and its bundle on 127.0.0.1, port 0: an origin of its own. */
+async function pageServer(bundle: string): Promise<{ server: Server; origin: string }> {
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>scirocco-rx</title><script type="module" src="/app.js"></script>';
+  const server = createServer((req, res) => {
+    if (req.url === '/app.js') {
+      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+      res.end(bundle);
+    } else if (req.url === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(html);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+if (!existsSync(CHROMIUM)) {
+  describe('the browser tests', () => {
+    it('need Chromium', (context) => {
+      if (CI) throw new Error(`${CHROMIUM} is missing: CI must run the browser tests (.ci/run installs it)`);
+      context.skip(`${CHROMIUM} is missing: apt-get install chromium to run the browser tests`);
+    });
+  });
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the browser build in headless Chromium, across origins', () => {
+  let browser: Browser;
+  let site: { server: Server; origin: string };
+
+  beforeAll(async () => {
+    built('browser.js');
+    const bundled = await build({
+      stdin: { contents: PAGE_SCRIPT, resolveDir: ROOT, loader: 'js' },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    site = await pageServer(bundled.outputFiles[0]!.text);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser.close();
+    await new Promise((resolve) => site.server.close(resolve));
+  });
+
+  /** A fresh page (its own preflight and HTTP caches), with its console kept. */
+  async function openPage(): Promise<{ page: Page; console: string[]; close: () => Promise<void> }> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const console: string[] = [];
+    page.on('console', (message) => console.push(message.text()));
+    await page.goto(`${site.origin}/`);
+    await page.waitForFunction(() => 'scirocco' in window);
+    return { page, console, close: () => context.close() };
+  }
+
+  it('pushes, pulls with pull$ + ackOnComplete and reads the metadata, one preflight for every poll', async () => {
+    const queue = await queueServer([site.origin]);
+    const { page, close } = await openPage();
+    try {
+      const run = await page.evaluate(
+        ([url, token]) =>
+          (
+            window as unknown as {
+              scirocco: {
+                consume(
+                  url: string,
+                  token: string,
+                ): Promise<{
+                  ids: string[];
+                  handled: unknown[];
+                  outcomes: { status: string; metadata: Record<string, unknown> }[];
+                }>;
+              };
+            }
+          ).scirocco.consume(url, token),
+        [queue.server.url, TOKEN] as const,
+      );
+      expect(run.handled).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(run.outcomes.map((outcome) => outcome.status)).toEqual(['acked', 'acked', 'acked']);
+      expect(run.outcomes.map((outcome) => outcome.metadata.id)).toEqual(run.ids);
+      for (const { metadata } of run.outcomes) {
+        // every Scirocco-* header the pull answer carried was readable across origins
+        expect(metadata).toMatchObject({
+          nodeSource: 'b2',
+          nodeDestination: 'b2',
+          payloadType: 'reading',
+          status: 'processing',
+          tries: 1,
+        });
+        expect(metadata.createdTime).toBeInstanceOf(Date);
+        expect(metadata.processingTime).toBeInstanceOf(Date);
+      }
+      const queueLine = (method: string) =>
+        queue.lines.filter((line) => line.method === method && line.path === '/messageQueue');
+      // 3 pushes, 3 pulls that brought a message and at least 3 empty ones
+      expect(queueLine('POST')).toHaveLength(3);
+      expect(queueLine('GET').length).toBeGreaterThanOrEqual(6);
+      expect(queueLine('GET').every((line) => line.status === 200 || line.status === 204)).toBe(true);
+      // The preflight cache is per URL: /messageQueue costs one preflight, each ack URL one.
+      expect(queueLine('OPTIONS')).toEqual([{ method: 'OPTIONS', path: '/messageQueue', status: 204 }]);
+      const preflights = queue.lines.filter((line) => line.method === 'OPTIONS');
+      expect(preflights.map((line) => line.path).sort()).toEqual(
+        ['/messageQueue', ...run.ids.map((id) => `/messageQueue/${id}/ack`)].sort(),
+      );
+    } finally {
+      await close();
+      await queue.server.close();
+    }
+  });
+
+  it('reports a server that does not allow the origin: the error names CORS, pull$ says cors-suspected', async () => {
+    const queue = await queueServer();
+    const { page, console, close } = await openPage();
+    try {
+      const run = await page.evaluate(
+        ([url, token]) =>
+          (
+            window as unknown as {
+              scirocco: {
+                refused(
+                  url: string,
+                  token: string,
+                ): Promise<{
+                  push?: { kind: string; retryable: boolean; message: string; text: string; json: string };
+                  events: { type: string; operation?: string; message?: string }[];
+                }>;
+              };
+            }
+          ).scirocco.refused(url, token),
+        [queue.server.url, TOKEN] as const,
+      );
+      const target = queue.server.url.replace(/\/$/, '');
+      const why =
+        `Failed to fetch (a cross-origin request from ${site.origin} to ${target}: if the server is up, ` +
+        `it likely does not allow this origin by CORS; scirocco serve --cors ${site.origin} allows it)`;
+      expect(run.push).toMatchObject({
+        kind: 'network',
+        retryable: true,
+        message: `push POST /messageQueue: ${why}`,
+      });
+      expect(run.events).toEqual([
+        { type: 'cors-suspected', operation: 'pull', message: `pull GET /messageQueue: ${why}` },
+        { type: 'backing-off', operation: 'pull', message: `pull GET /messageQueue: ${why}` },
+      ]);
+      for (const form of [run.push!.message, run.push!.text, run.push!.json])
+        expect(form).not.toContain(TOKEN);
+      // The browser refused the preflights (403 without CORS headers) and said why on its console.
+      expect(queue.lines.filter((line) => line.method === 'OPTIONS').map((line) => line.status)).toContain(
+        403,
+      );
+      await expect.poll(() => console.some((text) => text.includes('CORS policy'))).toBe(true);
+    } finally {
+      await close();
+      await queue.server.close();
+    }
+  });
+});
