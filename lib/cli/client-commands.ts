@@ -10,6 +10,7 @@ import {
   type CommandIo,
 } from './client-options.js';
 import { messageJson, messagesTable, messageText } from './format-message.js';
+import { DEFAULT_LIST_MAXIMUM, listNote } from './list-note.js';
 import { reportFailure } from './report-failure.js';
 import { EXIT, UsageError } from './usage-error.js';
 
@@ -29,13 +30,16 @@ async function withClient<T>(
   io: CommandIo,
   values: Values,
   call: (client: SciroccoClient) => Promise<Result<T, SciroccoError>>,
-  print: (value: T, json: boolean) => string,
+  /** The text to print, or an exit code when the value is a failure (reported by `print`). */
+  print: (value: T, json: boolean) => string | number,
 ): Promise<number> {
-  const client = clientFrom(values, io);
+  const client = await clientFrom(values, io);
   try {
     const result = await call(client);
     if (result.isErr()) return reportFailure(name, result.error, client, io);
-    io.stdout(print(result.value, values.json === true));
+    const printed = print(result.value, values.json === true);
+    if (typeof printed === 'number') return printed;
+    io.stdout(printed);
     return EXIT.ok;
   } finally {
     client.close();
@@ -57,6 +61,7 @@ async function readPayload(text: string, as: string, io: CommandIo): Promise<obj
   }
   const raw = text === '-' ? await io.stdin() : undefined;
   if (raw && (as === 'auto' || as === 'bytes')) return raw;
+  if (as === 'bytes') return new TextEncoder().encode(text);
   const body = raw ? new TextDecoder().decode(raw) : text;
   if (as === 'text') return body;
   try {
@@ -100,7 +105,8 @@ export const commands: Record<string, ClientCommand> = {
     'push --to NODE [--type T] [--at ISO] [--as auto|json|text|bytes] PAYLOAD|-',
     'Pushes a message to NODE and prints it.',
     `PAYLOAD is sent as JSON when it parses to an object or array, as text otherwise;
-- reads standard input and sends it as bytes. --as chooses the kind yourself.
+- reads standard input and sends it as bytes. --as chooses the kind yourself, for an
+argument as for standard input (--as bytes sends the argument's UTF-8 bytes).
   --to NODE     the destination node id (required)
   --type T      a payload type label of 1 to 30 characters
   --at ISO      schedule it: not due before this time (ISO 8601, e.g. 2030-01-01T12:00:00Z)`,
@@ -166,21 +172,30 @@ export const commands: Record<string, ClientCommand> = {
     'ls',
     'ls [--limit N]',
     "Lists this node's messages, sent or received, oldest first.",
-    '  --limit N     at most N messages (the server caps it, 100 by default)',
+    `  --limit N     at most N messages (default 100); the server caps it at its maximum
+                (SCIROCCO_MAX_GET_ALL_MESSAGES, 100 by default)
+
+A note on standard error says when more messages exist than are shown, or may exist.`,
     async (args, io) => {
       const { values } = parseCommand(args, { limit: { type: 'string' } }, 0);
       const limit = wholeNumber('--limit', values.limit);
+      const wanted = limit ?? DEFAULT_LIST_MAXIMUM;
       return withClient(
         'ls',
         io,
         values,
-        (client) => client.list(limit === undefined ? {} : { limit }),
-        (messages, json) =>
-          json
+        // One more than wanted: if it comes, more exist.
+        (client) => client.list({ limit: wanted + 1 }),
+        (all, json) => {
+          const messages = all.slice(0, wanted);
+          const note = listNote(all.length, wanted, limit !== undefined);
+          if (note) io.stderr(`ls: ${note}\n`);
+          return json
             ? `${JSON.stringify(messages.map((m) => JSON.parse(messageJson(m)) as unknown))}\n`
             : messages.length === 0
               ? 'no messages\n'
-              : messagesTable(messages),
+              : messagesTable(messages);
+        },
       );
     },
   ),
@@ -188,20 +203,33 @@ export const commands: Record<string, ClientCommand> = {
     'rm',
     'rm ID | rm --all',
     'Deletes a message this node sent that nobody pulled yet, or all of them.',
-    '  --all         every pending or scheduled message this node sent',
+    `  --all         every pending or scheduled message this node sent
+
+rm ID fails (exit code 1) when it deleted nothing; rm --all that finds nothing to delete
+succeeds with "deleted 0 messages".`,
     async (args, io) => {
       const { values, positionals } = parseCommand(args, { all: { type: 'boolean', default: false } }, 1);
       const id = positionals[0];
-      if ((id === undefined) === !values.all) throw new UsageError('rm needs a message id, or --all');
+      if (id !== undefined && values.all)
+        throw new UsageError('a message id and --all exclude each other: give one');
+      if (id === undefined && !values.all) throw new UsageError('rm needs a message id, or --all');
       return withClient(
         'rm',
         io,
         values,
         (client) => (id === undefined ? client.deleteAll() : client.delete(id)),
-        (count, json) =>
-          json
+        (count, json) => {
+          if (id !== undefined && count === 0) {
+            io.stderr(
+              `scirocco rm: nothing deleted: node ${values.node ?? io.env.SCIROCCO_NODE ?? ''} sent no pending or scheduled message ${id}\n` +
+                "Only a message this node sent that nobody pulled yet can be deleted: 'scirocco ls' lists this node's messages.\n",
+            );
+            return EXIT.failed;
+          }
+          return json
             ? `${JSON.stringify({ deleted: count })}\n`
-            : `deleted ${count} message${count === 1 ? '' : 's'}\n`,
+            : `deleted ${count} message${count === 1 ? '' : 's'}\n`;
+        },
       );
     },
   ),

@@ -1,7 +1,7 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createClient } from '../create-client.js';
+import type { ParseArgsConfig } from 'node:util';
 import type { SciroccoClient } from '../rx/scirocco-client.js';
 import { isSciroccoError } from '../client/scirocco-error.js';
+import { parseArguments } from './parse-arguments.js';
 import { UsageError } from './usage-error.js';
 
 /** Where a command writes and what it reads; the process's by default. */
@@ -15,6 +15,8 @@ export interface CommandIo {
   readonly signals: NodeJS.EventEmitter;
   /** Whether stdout is a terminal (live redraws). */
   readonly isTty: boolean;
+  /** The width of the terminal, when stdout is one. */
+  readonly columns?: number | undefined;
 }
 
 /** The flags every client command takes. */
@@ -53,29 +55,28 @@ export function parseCommand<O extends ParseArgsConfig['options']>(
   options: O,
   positionals: number,
 ): ParsedCommand<O> {
-  try {
-    const parsed = parseArgs({
-      args: [...args],
-      options: { ...CLIENT_OPTIONS, ...options },
-      allowPositionals: positionals > 0,
-      strict: true,
-    }) as ParsedCommand<O>;
-    if (parsed.positionals.length > positionals) {
-      throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`);
-    }
-    return parsed;
-  } catch (error) {
-    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
+  const parsed = parseArguments({
+    args: [...args],
+    options: { ...CLIENT_OPTIONS, ...options },
+    allowPositionals: positionals > 0,
+  }) as unknown as ParsedCommand<O>;
+  if (parsed.positionals.length > positionals) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`);
   }
+  return parsed;
 }
 
-/** A client from the common flags and the environment; a usage error when they are wrong. */
-export function clientFrom(
+/**
+ * A client from the common flags and the environment; a usage error when they are wrong. It loads
+ * the HTTP client only now, so that commands that need none start at once.
+ */
+export async function clientFrom(
   values: { url?: string | undefined; node?: string | undefined; token?: string | undefined },
   io: CommandIo,
-): SciroccoClient {
+): Promise<SciroccoClient> {
   const node = values.node ?? io.env.SCIROCCO_NODE;
   if (node === undefined || node === '') throw new UsageError('--node is required (or set SCIROCCO_NODE)');
+  const { createClient } = await import('../create-client.js');
   try {
     return createClient({
       url: values.url ?? (io.env.SCIROCCO_URL || 'http://127.0.0.1:8000'),

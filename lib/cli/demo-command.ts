@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { defer, interval, map, retry, Subject, take, timer, type Observable } from 'rxjs';
+import { defer, interval, map, retry, Subject, take, takeUntil, timer, type Observable } from 'rxjs';
 import { createClient } from '../create-client.js';
 import { ackOnComplete } from '../rx/ack-on-complete.js';
 import type { FlowEvent } from '../rx/flow-event.js';
@@ -13,17 +13,20 @@ const HELP = `Usage: scirocco demo [--count N] [--url URL --token T --node ID]
 Runs a message pipeline and tells what happens: a simulated sensor pushes readings through
 pushFrom (some scheduled two seconds ahead), two consumers take them with pull$ +
 ackOnComplete, four at a time each; glitches are retried inside the handler and corrupt
-readings go to the dead-letter node 'dead'. A live line shows pushed / acked / failed /
-in flight / messages per second, and a summary closes it: exit code 0 when every reading
-ended as expected.
+readings go to a dead-letter node. A live line shows pushed / acked / failed / in flight /
+messages per second, and a summary of what it counted closes it: exit code 0 when every
+reading ended as expected. Ctrl-C stops it early, with the summary and exit code 1.
 
-Without --url it starts its own server in this process. With --url it runs against that
-server (use a node of its own: the consumers take every message of --node).
+Without --url it starts its own server in this process, with nodes a1 (the sensor), b2 (the
+consumers) and dead. With --url it runs against that server on nodes of its own, unique to
+the run (a1…, b2…, dead… followed by the run's id), named in its first line, so that it
+touches only the messages it makes; if stopped early, it deletes the readings it left.
 
   --count N       readings to push (default 240)
   --url URL       an existing server (env SCIROCCO_URL)
   --token T       its token (env SCIROCCO_MASTER_TOKEN, default DEFAULT_TOKEN)
-  --node ID       the consumers' node (env SCIROCCO_NODE, default b2)
+  --node ID       the consumers' node instead of one of its own; its consumers then take
+                  every message of that node, others' too (SCIROCCO_NODE is not read)
   -h, --help      show this help
 `;
 
@@ -33,8 +36,6 @@ interface Reading {
   readonly celsius: number;
 }
 
-const SENSOR = 'a1';
-const DEAD_LETTER = 'dead';
 const isCorrupt = (n: number) => n % 40 === 17;
 const isGlitch = (n: number) => n % 7 === 3;
 
@@ -84,6 +85,12 @@ function progressLine(t: ReturnType<typeof tally>, started: number): string {
   return `pushed ${pushed} · acked ${acked} · failed ${failed} (dead-lettered ${deadLettered}) · in flight ${t.inFlight()} · ${rate} msg/s`;
 }
 
+/** A line cut to fit a terminal `columns` wide, short of its last column (no wrap). */
+function fit(line: string, columns: number | undefined): string {
+  if (!columns || line.length < columns) return line;
+  return columns > 2 ? `${line.slice(0, columns - 2)}…` : '';
+}
+
 /** `scirocco demo`, and `npm start`. */
 export async function demoCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const { values } = parseCommand(args, { count: { type: 'string' } }, 0);
@@ -96,25 +103,39 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
   if (url === undefined && (values.token !== undefined || values.node !== undefined)) {
     throw new UsageError('--token and --node go with --url');
   }
+  const run = randomBytes(4).toString('hex');
+  // On a server of its own, plain node ids; on a shared one, ids of this run only.
+  const ofRun = (prefix: string) => (url === undefined ? prefix : `${prefix}${run}`);
+  const sensor = ofRun('a1');
+  const deadLetter = ofRun('dead');
+  const node = values.node ?? ofRun('b2');
   let server: RunningServer | undefined;
   if (url === undefined) server = await startServer();
   const target = url ?? server?.url ?? '';
   const token = values.token ?? (io.env.SCIROCCO_MASTER_TOKEN || 'DEFAULT_TOKEN');
-  const node = values.node ?? (io.env.SCIROCCO_NODE || 'b2');
   const clients: SciroccoClient[] = [];
   const client = (id: string) => {
     const made = createClient({ url: target, node: id, token });
     clients.push(made);
     return made;
   };
-  const run = randomBytes(4).toString('hex');
   const t = tally();
   const started = Date.now();
   io.stdout(
-    `demo: ${count} readings from node ${SENSOR} to node ${node} on ${target}${server ? ' (embedded server)' : ''}\n`,
+    `demo: ${count} readings from node ${sensor} to node ${node} on ${target}${server ? ' (embedded server)' : ''}, dead letters to node ${deadLetter}\n`,
   );
 
   const stop = new Subject<void>();
+  const interrupted = new Subject<void>();
+  // Set by a signal handler, so read through an object (not narrowed away).
+  const state = { signalled: false };
+  const onSignal = () => {
+    state.signalled = true;
+    interrupted.next();
+    stop.next();
+  };
+  io.signals.once('SIGINT', onSignal);
+  io.signals.once('SIGTERM', onSignal);
   const consumer = () =>
     new Promise<void>((resolve, reject) => {
       client(node)
@@ -128,7 +149,7 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
               }
               return handle(message.payload, t.counts);
             },
-            { concurrency: 4, onError: { deadLetter: DEAD_LETTER } },
+            { concurrency: 4, onError: { deadLetter } },
           ),
         )
         .subscribe({
@@ -145,10 +166,11 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
 
   const readings = interval(10).pipe(
     take(count),
+    takeUntil(interrupted),
     map((n): Reading => ({ run, n, celsius: Math.round((19 + 3 * Math.sin(n / 10)) * 10) / 10 })),
   );
   const producing = new Promise<void>((resolve, reject) => {
-    client(SENSOR)
+    client(sensor)
       .pushFrom(readings, {
         to: node,
         concurrency: 2,
@@ -161,7 +183,7 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
 
   const redraw = setInterval(
     () => {
-      if (io.isTty) io.stdout(`\r\x1b[K${progressLine(t, started)}`);
+      if (io.isTty) io.stdout(`\r\x1b[K${fit(progressLine(t, started), io.columns)}`);
       else io.stdout(`${progressLine(t, started)}\n`);
     },
     io.isTty ? 100 : 1_000,
@@ -171,18 +193,22 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
   }, 30_000);
   try {
     await Promise.all([producing, consumer(), consumer()]);
+    // Stopped early: the readings nobody took are deleted (only the sensor's, pending or scheduled).
+    if (state.signalled) await client(sensor).deleteAll();
   } catch (error) {
     io.stderr(`\nscirocco demo: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.failed;
   } finally {
     clearInterval(redraw);
     clearTimeout(deadline);
+    io.signals.off('SIGINT', onSignal);
+    io.signals.off('SIGTERM', onSignal);
   }
   if (io.isTty) io.stdout(`\r\x1b[K`);
-  io.stdout(`${progressLine(t, started)}\n`);
+  io.stdout(`${io.isTty ? fit(progressLine(t, started), io.columns) : progressLine(t, started)}\n`);
 
-  // The dead letters of this run: take them off the dead-letter node, so nothing is left behind.
-  const dead = client(DEAD_LETTER);
+  // The dead letters: take them off the dead-letter node, so nothing is left behind.
+  const dead = client(deadLetter);
   let deadFound = 0;
   for (;;) {
     const pulled = await dead.pull<Reading>();
@@ -194,14 +220,26 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
   for (const made of clients) made.close();
   await server?.close();
 
+  // What was counted, never what was expected: the last line compares them.
+  const { pushed, acked, foreign, deadLettered, glitches } = t.counts;
+  const handled = acked - foreign - deadLettered;
   const corrupt = Array.from({ length: count }, (_, n) => n).filter(isCorrupt).length;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const good = t.counts.acked - t.counts.foreign - t.counts.deadLettered === count - corrupt;
-  const ok = t.counts.pushed === count && good && t.counts.deadLettered === corrupt && deadFound === corrupt;
+  const ok =
+    !state.signalled &&
+    pushed === count &&
+    handled === count - corrupt &&
+    deadLettered === corrupt &&
+    deadFound === corrupt;
   io.stdout(
     [
-      `summary: ${t.counts.pushed} pushed, ${count - corrupt} handled and acked, ${corrupt} corrupt sent to node '${DEAD_LETTER}' (${deadFound} found there), ${t.counts.glitches} glitches retried in the handler, in ${seconds} s`,
-      ok ? 'ok: every reading ended as expected' : 'FAILED: some readings did not end as expected',
+      `summary: ${pushed} pushed, ${handled} handled and acked, ${deadLettered} corrupt sent to node '${deadLetter}' (${deadFound} found there), ${glitches} glitches retried in the handler, in ${seconds} s`,
+      ...(foreign > 0 ? [`note: ${foreign} messages of others were taken from node ${node} and acked`] : []),
+      state.signalled
+        ? `stopped by a signal: ${pushed} of ${count} readings pushed`
+        : ok
+          ? 'ok: every reading ended as expected'
+          : `FAILED: expected ${count} pushed, ${count - corrupt} handled and acked, ${corrupt} corrupt sent and found`,
       '',
     ].join('\n'),
   );

@@ -1,7 +1,25 @@
 import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
 import { encodeBase64 } from '../protocol/base64.js';
 
-/** A payload for people: JSON as JSON, text as is, bytes as their size and first bytes in hex. */
+/** Control characters that would move the cursor or change the terminal, and line breaks. */
+// eslint-disable-next-line no-control-regex -- matching them is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Control characters written as escapes (`\u001b`), so that text cannot drive the terminal. */
+function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** One line of a table: line breaks and tabs as `\n`, `\t`, other controls escaped. */
+function oneLine(text: string): string {
+  return escapeControls(text.replaceAll('\r', '\\r')).replaceAll('\n', '\\n').replaceAll('\t', '\\t');
+}
+
+/**
+ * A payload for people: JSON as JSON, text as is, bytes as their size and first bytes in hex.
+ * Terminal control characters are escaped; with `max`, for a table cell, line breaks and tabs too,
+ * and it is cut to `max` characters.
+ */
 export function describePayload(payload: unknown, max = Infinity): string {
   let text: string;
   if (payload instanceof Uint8Array) {
@@ -10,6 +28,7 @@ export function describePayload(payload: unknown, max = Infinity): string {
   } else {
     text = typeof payload === 'string' ? payload : JSON.stringify(payload);
   }
+  text = max === Infinity ? escapeControls(text.replaceAll('\r', '\\r')) : oneLine(text);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -28,7 +47,10 @@ const TIMES: [keyof MessageMetadata, string][] = [
   ['updateTime', 'updated'],
 ];
 
-/** A message for people, one field a line. */
+/**
+ * A message for people, one field a line; a payload of several lines goes on indented lines, so
+ * that no line of it is empty and an empty line can separate messages.
+ */
 export function messageText(message: SciroccoMessage): string {
   const { metadata } = message;
   const lines = [
@@ -42,7 +64,12 @@ export function messageText(message: SciroccoMessage): string {
     }),
     ['payload', describePayload(message.payload)],
   ];
-  return `${lines.map(([label, value]) => `${(label ?? '').padEnd(11)} ${value ?? ''}`).join('\n')}\n`;
+  return `${lines
+    .map(
+      ([label, value]) =>
+        `${(label ?? '').padEnd(11)} ${(value ?? '').replaceAll('\n', `\n${' '.repeat(12)}`)}`,
+    )
+    .join('\n')}\n`;
 }
 
 /** Messages as a table for people. */

@@ -2,12 +2,26 @@
 import { readFileSync } from 'node:fs';
 import type { CommandIo } from './client-options.js';
 import { commands } from './client-commands.js';
-import { demoCommand } from './demo-command.js';
-import { serveCommand } from './serve-command.js';
+import { nearMiss } from './near-miss.js';
+import { unknownOption } from './unknown-option.js';
 import { EXIT, UsageError } from './usage-error.js';
 import { watchCommand } from './watch-command.js';
 
+// Only what every command needs is imported here; got, rxjs and the server are loaded by the
+// commands that use them, so that `--help` and `--version` start at once.
+
 const CLIENT_COMMANDS = { ...commands, watch: watchCommand };
+
+/** The commands that run a server, loaded when they run. */
+const SERVER_COMMANDS: Record<
+  string,
+  () => Promise<(args: readonly string[], io: CommandIo) => Promise<number>>
+> = {
+  serve: async () => (await import('./serve-command.js')).serveCommand,
+  demo: async () => (await import('./demo-command.js')).demoCommand,
+};
+
+const NAMES = [...Object.keys(SERVER_COMMANDS), ...Object.keys(CLIENT_COMMANDS), 'help'];
 
 const HELP = `Usage: scirocco <command> [options]
 
@@ -20,7 +34,8 @@ ${Object.entries(CLIENT_COMMANDS)
   .map(([name, command]) => `  ${name.padEnd(14)}  ${command.summary}`)
   .join('\n')}
 
-'scirocco <command> --help' tells more. Exit codes: 0 done, 1 failed, 2 usage error.
+'scirocco help <command>' or 'scirocco <command> --help' tells more.
+Exit codes: 0 done, 1 failed, 2 usage error.
 
 Options:
   -h, --help      show this help
@@ -34,29 +49,49 @@ function version(): string {
   return manifest.version;
 }
 
+function unknownCommand(name: string): UsageError {
+  const meant = nearMiss(name, NAMES);
+  return new UsageError(`unknown command ${JSON.stringify(name)}${meant ? ` (did you mean ${meant}?)` : ''}`);
+}
+
+async function run(command: string, args: readonly string[], io: CommandIo): Promise<number> {
+  const server = SERVER_COMMANDS[command];
+  if (server) return (await server())(args, io);
+  const client = Object.hasOwn(CLIENT_COMMANDS, command)
+    ? CLIENT_COMMANDS[command as keyof typeof CLIENT_COMMANDS]
+    : undefined;
+  if (!client) throw unknownCommand(command);
+  return client.run(args, io);
+}
+
 async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'serve':
-      return serveCommand(rest, io);
-    case 'demo':
-      return demoCommand(rest, io);
     case undefined:
-    case 'help':
     case '--help':
     case '-h':
       io.stdout(HELP);
       return EXIT.ok;
+    case 'help': {
+      const [topic, ...extra] = rest;
+      if (topic === undefined) {
+        io.stdout(HELP);
+        return EXIT.ok;
+      }
+      if (extra.length > 0)
+        throw new UsageError(`help takes one command, got also ${JSON.stringify(extra[0])}`);
+      if (topic === 'help') {
+        io.stdout(HELP);
+        return EXIT.ok;
+      }
+      return run(topic, ['--help'], io);
+    }
     case '--version':
       io.stdout(`${version()}\n`);
       return EXIT.ok;
-    default: {
-      const client = Object.hasOwn(CLIENT_COMMANDS, command)
-        ? CLIENT_COMMANDS[command as keyof typeof CLIENT_COMMANDS]
-        : undefined;
-      if (!client) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-      return client.run(rest, io);
-    }
+    default:
+      if (command.startsWith('-')) throw unknownOption(command, ['--help', '--version']);
+      return run(command, rest, io);
   }
 }
 
@@ -71,6 +106,9 @@ const io: CommandIo = {
   },
   signals: process,
   isTty: process.stdout.isTTY,
+  get columns() {
+    return process.stdout.isTTY ? process.stdout.columns : undefined;
+  },
 };
 
 const [name] = process.argv.slice(2);
@@ -80,8 +118,7 @@ main(process.argv.slice(2), io).then(
   },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      const known =
-        name === 'serve' || name === 'demo' || (name !== undefined && Object.hasOwn(CLIENT_COMMANDS, name));
+      const known = name !== undefined && name !== 'help' && NAMES.includes(name);
       const command = known ? `scirocco ${name}` : 'scirocco';
       io.stderr(`${command}: ${error.message}\nTry '${command} --help'.\n`);
       process.exitCode = EXIT.usage;

@@ -1,15 +1,23 @@
-import { parseArgs } from 'node:util';
-import { corsPolicy, type CorsOrigins } from '../server/cors.js';
-import { limitsFromEnv } from '../server/server-limits.js';
-import {
-  DEFAULT_TOKEN,
-  startServer,
-  type RunningServer,
-  type ServerOptions,
-} from '../server/start-server.js';
+import type { CorsOrigins } from '../server/cors.js';
+import type { RunningServer, ServerOptions } from '../server/start-server.js';
 import type { CommandIo } from './client-options.js';
+import { parseArguments } from './parse-arguments.js';
 import { parseDuration } from './parse-duration.js';
 import { EXIT, UsageError } from './usage-error.js';
+
+/** The server's modules, loaded only when it is about to run. */
+type Server = typeof import('../server/start-server.js') &
+  typeof import('../server/cors.js') &
+  typeof import('../server/server-limits.js');
+
+async function loadServer(): Promise<Server> {
+  const [start, cors, limits] = await Promise.all([
+    import('../server/start-server.js'),
+    import('../server/cors.js'),
+    import('../server/server-limits.js'),
+  ]);
+  return { ...start, ...cors, ...limits };
+}
 
 /** The help text of `scirocco serve`. */
 export const SERVE_HELP = `Usage: scirocco serve [options]
@@ -112,7 +120,7 @@ interface ServeSettings {
   readonly connections: ConnectionOptions;
 }
 
-function corsOrigins(values: readonly string[]): CorsOrigins | undefined {
+function corsOrigins(values: readonly string[], { corsPolicy }: Server): CorsOrigins | undefined {
   const origins = values
     .flatMap((value) => value.split(','))
     .map((origin) => origin.trim())
@@ -123,8 +131,8 @@ function corsOrigins(values: readonly string[]): CorsOrigins | undefined {
   return cors;
 }
 
-function readSettings(args: readonly string[], env: CommandIo['env']): ServeSettings {
-  const { values } = parseArgs({
+function readSettings(args: readonly string[], env: CommandIo['env'], server: Server): ServeSettings {
+  const { values } = parseArguments({
     args: [...args],
     options: {
       port: { type: 'string', short: 'p' },
@@ -135,23 +143,23 @@ function readSettings(args: readonly string[], env: CommandIo['env']): ServeSett
       ...Object.fromEntries(CONNECTION_FLAGS.map(([flag]) => [flag, { type: 'string' } as const])),
       help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
     allowPositionals: false,
   });
+  if (values.token === '') throw new UsageError('--token must not be empty');
   const port =
     values.port !== undefined
       ? parsePort(values.port, '--port')
       : env.SCIROCCO_PORT
         ? parsePort(env.SCIROCCO_PORT, 'SCIROCCO_PORT')
         : 8000;
-  const token = values.token ?? (env.SCIROCCO_MASTER_TOKEN || DEFAULT_TOKEN);
+  const token = values.token ?? (env.SCIROCCO_MASTER_TOKEN || server.DEFAULT_TOKEN);
   return {
     port,
     host: values.host ?? (env.SCIROCCO_HOST || '127.0.0.1'),
     token,
     verbose: values.verbose,
     help: values.help,
-    cors: corsOrigins(values.cors ?? (env.SCIROCCO_CORS ? [env.SCIROCCO_CORS] : [])),
+    cors: corsOrigins(values.cors ?? (env.SCIROCCO_CORS ? [env.SCIROCCO_CORS] : []), server),
     connections: connectionOptions(values, env),
   };
 }
@@ -162,17 +170,19 @@ function readSettings(args: readonly string[], env: CommandIo['env']): ServeSett
  */
 export async function serveCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const { signals } = io;
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(SERVE_HELP);
+    return EXIT.ok;
+  }
+  const modules = await loadServer();
+  const { DEFAULT_TOKEN, startServer } = modules;
   let settings: ServeSettings;
   let limits;
   try {
-    settings = readSettings(args, io.env);
-    limits = limitsFromEnv(io.env);
+    settings = readSettings(args, io.env, modules);
+    limits = modules.limitsFromEnv(io.env);
   } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (settings.help) {
-    io.stdout(SERVE_HELP);
-    return EXIT.ok;
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
   }
   if (settings.token === DEFAULT_TOKEN && !isLoopback(settings.host)) {
     io.stderr(`warning: serving on ${settings.host} with the default token; set SCIROCCO_MASTER_TOKEN\n`);

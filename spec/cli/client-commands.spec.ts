@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cli, type Run } from '../support/cli.js';
+import { cli, until, type Run } from '../support/cli.js';
 import { nodeClient } from '../support/http.js';
 import { useServer } from '../support/server.js';
 
@@ -41,6 +41,19 @@ describe('scirocco client commands', () => {
     });
     const forced = await run(['push', '--to', 'af123', '--as', 'text', '{"a":1}', '--json']);
     expect((JSON.parse(forced.stdout()) as { payload: unknown }).payload).toBe('{"a":1}');
+  });
+
+  it('push --as bytes sends an argument as its UTF-8 bytes, as from stdin', async () => {
+    const bytes = await run(['push', '--to', 'af123', '--as', 'bytes', '{"a":1}', '--json']);
+    expect(bytes.code).toBe(0);
+    expect(JSON.parse(bytes.stdout())).toMatchObject({
+      metadata: { payloadType: 'application/octet-stream' },
+      payload: { base64: Buffer.from('{"a":1}').toString('base64') },
+    });
+    const text = await run(['push', '--to', 'af123', '--as', 'bytes', 'héllo', '--json']);
+    expect((JSON.parse(text.stdout()) as { payload: unknown }).payload).toEqual({
+      base64: Buffer.from('héllo').toString('base64'),
+    });
   });
 
   it('push --at schedules the message', async () => {
@@ -87,6 +100,21 @@ describe('scirocco client commands', () => {
     expect((await run(['rm', '--all', '--json'])).stdout()).toBe('{"deleted":0}\n');
   });
 
+  it('rm ID fails with exit code 1 when nothing was deleted', async () => {
+    const pulled = JSON.parse((await run(['push', '--to', 'af123', 'x', '--json'])).stdout()) as {
+      metadata: { id: string };
+    };
+    await run(['pull']);
+    for (const id of [pulled.metadata.id, ID]) {
+      const failed = await run(['rm', id]);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout()).toBe('');
+      expect(failed.stderr()).toBe(
+        `scirocco rm: nothing deleted: node af123 sent no pending or scheduled message ${id}\nOnly a message this node sent that nobody pulled yet can be deleted: 'scirocco ls' lists this node's messages.\n`,
+      );
+    }
+  });
+
   it('info answers with the server info', async () => {
     const info = await run(['info']);
     expect(info.code).toBe(0);
@@ -111,12 +139,54 @@ describe('scirocco client commands', () => {
 
   it('watch without --ack warns that messages are left processing', async () => {
     const watching = cli(['watch', '--interval', '50'], env());
-    // The warning is written just before the signal handlers go on: a fixed wait lost the race
-    // on a busy machine, and SIGTERM killed the process before it listened.
-    await expect.poll(watching.stderr, { timeout: 10_000 }).not.toBe('');
+    const warning = 'watching without --ack: messages are claimed and left processing\n';
+    await until(watching, 'warning', () => watching.stderr().includes(warning));
     watching.child.kill('SIGTERM');
     expect(await watching.exit).toBe(0);
-    expect(watching.stderr()).toBe('watching without --ack: messages are claimed and left processing\n');
+    expect(watching.stderr()).toBe(`watching node af123 on ${srv.url} (Ctrl-C stops)\n${warning}`);
+  });
+
+  it('watch tells what it watches, shows each failed poll and the next try, and exits 1 after failures', async () => {
+    const watching = cli(['watch', '--ack', '--interval', '50'], {
+      ...env(),
+      SCIROCCO_URL: 'http://127.0.0.1:9',
+    });
+    await until(watching, 'backing-off line', () => /next try in/.test(watching.stderr()));
+    watching.child.kill('SIGINT');
+    expect(await watching.exit).toBe(1);
+    expect(watching.stdout()).toBe('');
+    expect(watching.stderr()).toMatch(
+      /^watching node af123 on http:\/\/127\.0\.0\.1:9 \(Ctrl-C stops\)\nscirocco watch: pull GET \/messageQueue: .*ECONNREFUSED.*; next try in \d+(\.\d)? s \(failure 1\)\nIs a server running at http:\/\/127\.0\.0\.1:9\? Start one with 'scirocco serve'\.\n/,
+    );
+    expect(watching.stderr()).toMatch(/\nscirocco watch: stopped after \d+ failed polls? in a row\n$/);
+  });
+
+  it('watch says why nothing arrives when the server refuses the token, and exits 1', async () => {
+    const watching = cli(['watch', '--ack'], { ...env(), SCIROCCO_MASTER_TOKEN: 'wrong' });
+    expect(await watching.exit).toBe(1);
+    expect(watching.stderr()).toBe(
+      `watching node af123 on ${srv.url} (Ctrl-C stops)\nscirocco watch: pull GET /messageQueue: 403 Incorrect auth token.\nThe server refused the token: check --token or SCIROCCO_MASTER_TOKEN.\n`,
+    );
+  });
+
+  it('keeps multi-line text payloads inside the ls table and the watch layout', async () => {
+    await run(['push', '--to', 'af123', 'first line\n\nthird\tline\u001b[2J']);
+    const table = (await run(['ls'])).stdout().trimEnd().split('\n');
+    expect(table).toHaveLength(2);
+    expect(table[1]).toMatch(/ first line\\n\\nthird\\tline\\u001b\[2J$/);
+    const watching = cli(['watch', '--ack', '--interval', '50'], env());
+    await until(watching, 'message', () => watching.stdout().endsWith('\n\n'));
+    watching.child.kill('SIGINT');
+    expect(await watching.exit).toBe(0);
+    expect(watching.stdout()).toMatch(/\npayload {5}first line\n {12}\n {12}third\tline\\u001b\[2J\n\n$/);
+  });
+
+  it('tells a wrong URL path from a missing message', async () => {
+    const wrong = await run(['info', '--url', `${srv.url}/prefix`]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr()).toBe(
+      `scirocco info: info GET /: 404 Not Found\nNothing answers that path at ${srv.url}/prefix: check --url or SCIROCCO_URL (a path in it, such as /prefix, is kept).\n`,
+    );
   });
 
   it('explains failed operations, with exit code 1 and a hint, never showing the token', async () => {
@@ -176,11 +246,39 @@ describe('scirocco client commands', () => {
       `scirocco push: --at must be an ISO 8601 time, got "soon"\nTry 'scirocco push --help'.\n`,
     ],
     [['rm'], {}, "scirocco rm: rm needs a message id, or --all\nTry 'scirocco rm --help'.\n"],
-    [['info', '--bogus'], {}, "scirocco info: Unknown option '--bogus'\nTry 'scirocco info --help'.\n"],
+    [
+      ['rm', '--all', ID],
+      {},
+      "scirocco rm: a message id and --all exclude each other: give one\nTry 'scirocco rm --help'.\n",
+    ],
+    [['info', '--bogus'], {}, "scirocco info: unknown option --bogus\nTry 'scirocco info --help'.\n"],
+    [
+      ['ls', '--limt', '3'],
+      {},
+      "scirocco ls: unknown option --limt (did you mean --limit?)\nTry 'scirocco ls --help'.\n",
+    ],
+    [
+      ['push', '--to', 'af123', '-x', 'y'],
+      {},
+      "scirocco push: unknown option -x\nTry 'scirocco push --help'.\n",
+    ],
   ])('exits 2 on a usage error: %j', async (args, extra, message) => {
     const failed = cli(args, { ...env(), ...extra });
     expect(await failed.exit).toBe(2);
     expect(failed.stderr()).toBe(message);
+  });
+
+  it('has help on each command, as CMD --help and as help CMD', async () => {
+    const help = await run(['help', 'watch']);
+    expect(help.code).toBe(0);
+    expect(help.stdout()).toBe((await run(['watch', '--help'])).stdout());
+    expect(help.stdout()).toMatch(/^Usage: scirocco watch/);
+    expect((await run(['help', 'serve'])).stdout()).toMatch(/^Usage: scirocco serve/);
+    const unknown = await run(['help', 'pul']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr()).toBe(
+      'scirocco: unknown command "pul" (did you mean pull?)\nTry \'scirocco --help\'.\n',
+    );
   });
 
   it('has --help on each command', async () => {
@@ -190,5 +288,41 @@ describe('scirocco client commands', () => {
       expect(help.stdout(), name).toMatch(new RegExp(`^Usage: scirocco ${name}`));
       expect(help.stdout(), name).toContain('--url URL');
     }
+  });
+
+  describe('ls against a server whose list maximum is 2', () => {
+    const small = useServer({ token: 'cli-token-42', limits: { maxListMessages: 2 } });
+    const ls = async (args: string[]) => {
+      const started = cli(['ls', ...args], { ...env(), SCIROCCO_URL: small.url });
+      return { ...started, code: await started.exit };
+    };
+
+    it('says when more messages exist than it shows, and when the server capped --limit', async () => {
+      for (const payload of ['one', 'two', 'three']) {
+        await cli(['push', '--to', 'af123', payload], { ...env(), SCIROCCO_URL: small.url }).exit;
+      }
+      const one = await ls(['--limit', '1']);
+      expect(one.code).toBe(0);
+      expect(one.stdout().trimEnd().split('\n')).toHaveLength(2);
+      expect(one.stderr()).toBe(
+        "ls: more messages exist than the 1 shown; --limit N shows more, up to the server's maximum\n",
+      );
+      const capped = await ls(['--limit', '5', '--json']);
+      expect(JSON.parse(capped.stdout())).toHaveLength(2);
+      expect(capped.stderr()).toBe(
+        'ls: the server sent 2 messages, fewer than the 5 asked for: that is all of them, or it lists at most 2 and capped --limit\n',
+      );
+    });
+  });
+
+  it('ls says when the server sent its default maximum of 100, as more may exist', async () => {
+    const a = server();
+    for (let n = 0; n < 101; n++) await a.push('af123', `m${n}`, { Authorization: 'cli-token-42' });
+    const all = await run(['ls']);
+    expect(all.code).toBe(0);
+    expect(all.stdout().trimEnd().split('\n')).toHaveLength(101);
+    expect(all.stderr()).toBe(
+      'ls: the server sent 100 messages, as many as it lists by default: more may exist (--limit above its maximum is capped)\n',
+    );
   });
 });

@@ -141,7 +141,17 @@ describe('scirocco serve', () => {
       'scirocco serve: --port must be a port number from 0 to 65535, got "70000"\nTry \'scirocco serve --help\'.\n',
       {},
     ],
-    [['serve', '--nope'], "scirocco serve: Unknown option '--nope'\nTry 'scirocco serve --help'.\n", {}],
+    [['serve', '--nope'], "scirocco serve: unknown option --nope\nTry 'scirocco serve --help'.\n", {}],
+    [
+      ['serve', '--prot', '0'],
+      "scirocco serve: unknown option --prot (did you mean --port?)\nTry 'scirocco serve --help'.\n",
+      {},
+    ],
+    [
+      ['serve', '--token', ''],
+      "scirocco serve: --token must not be empty\nTry 'scirocco serve --help'.\n",
+      {},
+    ],
     [
       ['serve', 'extra'],
       "scirocco serve: Unexpected argument 'extra'. This command does not take positional arguments\nTry 'scirocco serve --help'.\n",
@@ -163,6 +173,8 @@ describe('scirocco serve', () => {
       {},
     ],
     [['frobnicate'], 'scirocco: unknown command "frobnicate"\nTry \'scirocco --help\'.\n', {}],
+    [['pul'], 'scirocco: unknown command "pul" (did you mean pull?)\nTry \'scirocco --help\'.\n', {}],
+    [['--bogus'], "scirocco: unknown option --bogus\nTry 'scirocco --help'.\n", {}],
   ])('exits 2 on a usage error: %j', async (args, message, env) => {
     const run = cli(args, env);
     expect(await run.exit).toBe(2);

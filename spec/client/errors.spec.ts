@@ -38,7 +38,10 @@ describe.each(TRANSPORTS)('client failures over the %s transport', (_, transport
     });
     const controller = new AbortController();
     const pending = make(stub.url).pull({ signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Abort during the request: once the server has it, not after a guessed time.
+    for (let waited = 0; waited < 2_000 && requests === 0; waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     controller.abort();
     expect((await pending).unwrapErr()).toMatchObject({ kind: 'aborted', retryable: false });
     const error = (await make(stub.url).push('aa', 'x', { signal: AbortSignal.abort() })).unwrapErr();

@@ -16,10 +16,12 @@ function countingStore(options: { claimDelayMs?: number; failInserts?: number } 
   let processing = 0;
   let maxProcessing = 0;
   let failures = options.failInserts ?? 0;
+  let claiming = 0;
   const store: MessageStore = {
     ...inner,
     insert: (message) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : inner.insert(message)),
     claimNextDue: async (destination, now) => {
+      claiming++;
       if (options.claimDelayMs) await sleep(options.claimDelayMs);
       const claimed = await inner.claimNextDue(destination, now);
       if (claimed) maxProcessing = Math.max(maxProcessing, ++processing);
@@ -39,6 +41,10 @@ function countingStore(options: { claimDelayMs?: number; failInserts?: number } 
     acks,
     get maxProcessing() {
       return maxProcessing;
+    },
+    /** Claims the server has begun. */
+    get claiming() {
+      return claiming;
     },
   };
 }
@@ -133,13 +139,15 @@ describe('flows over HTTP against the server', () => {
   });
 
   it('requeues the message of a pull that was in flight when the subscriber unsubscribed', async () => {
-    const { client } = await setup({ claimDelayMs: 100 });
+    const { client, counting } = await setup({ claimDelayMs: 100 });
     const producer = client('aa');
     (await producer.push('bb', { n: 1 })).unwrap();
     const consumer = client('bb');
     const events: FlowEvent[] = [];
     const subscription = consumer.pull$({ onEvent: (e) => events.push(e) }).subscribe();
-    await sleep(30);
+    // Unsubscribe once the server is claiming for the pull, not after a guessed time.
+    for (let waited = 0; waited < 2_000 && counting.claiming === 0; waited += 5) await sleep(5);
+    expect(counting.claiming).toBe(1);
     subscription.unsubscribe();
     for (let waited = 0; waited < 2_000 && events.length === 0; waited += 20) await sleep(20);
     expect(events.map((e) => e.type)).toEqual(['requeued']);

@@ -37,13 +37,18 @@ describe('cold Observable operations over HTTP', () => {
   });
 
   it('abort the request when unsubscribed while it is in flight', async () => {
-    const socket = { closed: false };
+    const socket = { arrived: false, closed: false };
     const stub = await stubServer((req) => {
+      socket.arrived = true;
       req.socket.on('close', () => (socket.closed = true));
     });
     const a = client(stub.url);
     const subscription = a.get$('5823a70203c123003de4229b').subscribe();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Unsubscribe once the request is in flight at the server, not after a guessed time.
+    for (let waited = 0; waited < 2_000 && !socket.arrived; waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(socket.arrived).toBe(true);
     subscription.unsubscribe();
     for (let waited = 0; waited < 2_000 && !socket.closed; waited += 20) {
       await new Promise((resolve) => setTimeout(resolve, 20));

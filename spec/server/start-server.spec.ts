@@ -87,13 +87,15 @@ describe('startServer', () => {
     const inner = createMemoryStore();
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let arrived: () => void = () => undefined;
+    const atStore = new Promise<void>((resolve) => (arrived = resolve));
     const store = {
       ...inner,
-      list: async (node: string, limit: number) => (await gate, inner.list(node, limit)),
+      list: async (node: string, limit: number) => (arrived(), await gate, inner.list(node, limit)),
     };
     const server = await startServer({ store });
     const inFlight = send(server.url, { path: '/messages', headers: { 'Scirocco-Node-Source': 'aa' } });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await atStore; // the request is in flight, not after a guessed time
     const closing = server.close();
     release();
     expect((await inFlight).status).toBe(204);

@@ -31,13 +31,21 @@ export function cli(args: string[], env: Record<string, string> = {}, stdin?: Ui
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 
-/** Waits for the `listening on` line and returns the url in it. */
-export async function listening(run: Run): Promise<string> {
+/**
+ * Waits until `condition` holds of a running CLI (checked every 20 ms, for up to 10 s) and returns
+ * what it returned; fails early when the process exits without it.
+ */
+export async function until<T>(run: Run, what: string, condition: () => T | undefined | false): Promise<T> {
   for (let waited = 0; waited < 10_000; waited += 20) {
-    const match = /^listening on (http:\/\/\S+)\n/.exec(run.stdout());
-    if (match) return match[1]!;
-    if (run.child.exitCode !== null) break;
+    const found = condition();
+    if (found !== undefined && found !== false) return found;
+    if (run.child.exitCode !== null || run.child.signalCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`no "listening on" line; stdout: ${run.stdout()} stderr: ${run.stderr()}`);
+  throw new Error(`no ${what}; stdout: ${run.stdout()} stderr: ${run.stderr()}`);
+}
+
+/** Waits for the `listening on` line and returns the url in it. */
+export function listening(run: Run): Promise<string> {
+  return until(run, '"listening on" line', () => /^listening on (http:\/\/\S+)\n/.exec(run.stdout())?.[1]);
 }
