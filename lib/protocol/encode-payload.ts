@@ -22,6 +22,11 @@ function where(key: string): string {
 
 function strictReplacer(key: string, value: unknown): unknown {
   switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) {
+        throw new Unencodable(`${String(value)} ${where(key)} (JSON would turn it into null)`);
+      }
+      return value;
     case 'bigint':
     case 'function':
     case 'symbol':
@@ -49,12 +54,13 @@ function toBytes(payload: object): Uint8Array | undefined {
 
 /**
  * Whether `value` is plain data that `JSON.stringify` writes without loss and without calling
- * anything: no `toJSON`, no bigint, function, symbol, `Map` or `Set`, at most 64 levels deep (a
+ * anything: no `toJSON`, no NaN or ±Infinity, no bigint, function, symbol, `Map` or `Set`, at most 64 levels deep (a
  * circular reference fails that). Payloads that fail it take the strict replacer, which finds
  * and names the problem; the common ones skip a call into JavaScript per value.
  */
 function isPlainData(value: unknown, depth: number): boolean {
   if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'number') return Number.isFinite(value);
     return typeof value !== 'bigint' && typeof value !== 'function' && typeof value !== 'symbol';
   }
   if (depth > 64 || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
@@ -100,7 +106,8 @@ function encodeJson(payload: object): Result<EncodedPayload, string> {
  *
  * It refuses, with an exact message, what cannot travel without loss: `null` and `undefined`,
  * empty strings and empty bytes, numbers, booleans and other non-objects, and JSON that would
- * lose data (a bigint, function, symbol, `Map` or `Set` anywhere; a circular reference).
+ * lose data (NaN or ±Infinity, which JSON turns into `null`; a bigint, function, symbol, `Map` or
+ * `Set` anywhere; a circular reference).
  * Properties whose value is `undefined` are left out, as `JSON.stringify` does.
  *
  * @example

@@ -163,6 +163,16 @@ describe('bad input', () => {
         'push: payload cannot be encoded as JSON: it holds a bigint at key "n"',
       ],
       [
+        'NaN',
+        (c) => c.push('aa', { x: NaN }),
+        'push: payload cannot be encoded as JSON: it holds NaN at key "x" (JSON would turn it into null)',
+      ],
+      [
+        'Infinity',
+        (c) => c.push('aa', { readings: [1, Infinity] }),
+        'push: payload cannot be encoded as JSON: it holds Infinity at index 1 (JSON would turn it into null)',
+      ],
+      [
         'a cycle',
         (c) => c.push('aa', cycle),
         'push: payload cannot be encoded as JSON: it contains a circular reference',

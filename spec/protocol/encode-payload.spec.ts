@@ -81,6 +81,15 @@ describe('encodePayload', () => {
     ],
     [{ n: 10n }, 'payload cannot be encoded as JSON: it holds a bigint at key "n"'],
     [{ f: () => 1 }, 'payload cannot be encoded as JSON: it holds a function at key "f"'],
+    [{ x: NaN }, 'payload cannot be encoded as JSON: it holds NaN at key "x" (JSON would turn it into null)'],
+    [
+      [Infinity],
+      'payload cannot be encoded as JSON: it holds Infinity at index 0 (JSON would turn it into null)',
+    ],
+    [
+      { deep: { t: -Infinity } },
+      'payload cannot be encoded as JSON: it holds -Infinity at key "t" (JSON would turn it into null)',
+    ],
     [[1, Symbol('s')], 'payload cannot be encoded as JSON: it holds a symbol at index 1'],
     [
       { m: new Map([[1, 2]]) },
