@@ -1,6 +1,6 @@
 import { asyncScheduler, defer, of, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import { Err, type Result } from 'ts-results-es';
-import type { CallOptions, ClientCore } from '../client/client-core.js';
+import type { CallOptions, ClientCore, PushOptions } from '../client/client-core.js';
 import type { SciroccoError, SciroccoOperation } from '../client/scirocco-error.js';
 import { invalidArgument } from '../client/status-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
@@ -18,6 +18,13 @@ export interface MemoryQueueOptions {
   readonly scheduler?: SchedulerLike;
   /** Body size limits and the list maximum, as the server's. @default the server's defaults */
   readonly limits?: Partial<MemoryLimits>;
+  /**
+   * Receives a warning when a push schedules a message from the wall clock while the queue keeps
+   * virtual time (a `scheduledAt` of `new Date(Date.now() + 10)` inside `TestScheduler.run`, where
+   * the clock starts at 0, that is 1970: the message would be due decades later). Once per queue.
+   * @default console.warn
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -37,6 +44,36 @@ export interface MemoryQueue {
   client(options: { readonly node: string }): SciroccoClient;
   /** Every message of every node, oldest first: for assertions. */
   messages(): SciroccoMessage[];
+  /**
+   * The queue's clock, the scheduler's: inside `TestScheduler.run` it starts at 0 (1970-01-01)
+   * and moves with virtual time. Schedule from it: `new Date(queue.now().getTime() + 10)` is due
+   * 10 frames later.
+   */
+  now(): Date;
+}
+
+const YEAR_MS = 365 * 24 * 3_600_000;
+
+/**
+ * Warns, once, of a `scheduledAt` taken from the wall clock while the queue's clock is more than
+ * a year behind it: the mark of virtual time.
+ */
+function wallClockWarning(clock: () => number, warn: (message: string) => void) {
+  let warned = false;
+  return (options: PushOptions | undefined): void => {
+    const at = options?.scheduledAt;
+    if (warned || !(at instanceof Date)) return;
+    const wall = Date.now();
+    const now = clock();
+    if (now > wall - YEAR_MS || at.getTime() < wall - YEAR_MS) return;
+    warned = true;
+    const years = Math.round((at.getTime() - now) / YEAR_MS);
+    warn(
+      `createMemoryQueue: scheduledAt ${at.toISOString()} is about ${years} years ahead of the queue's clock ` +
+        `(${new Date(now).toISOString()}): the queue keeps its scheduler's time, which starts at 0 inside ` +
+        'TestScheduler.run. Schedule from that clock: new Date(testScheduler.now() + ms), or queue.now().',
+    );
+  };
 }
 
 const PROMISE_SITES: Record<
@@ -96,7 +133,9 @@ function observe<T>(run: () => Result<T, SciroccoError>): Observable<T> {
  */
 export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue {
   const scheduler = options.scheduler ?? asyncScheduler;
-  const engine = new MemoryEngine(() => scheduler.now(), {
+  const clock = () => scheduler.now();
+  const checkSchedule = wallClockWarning(clock, options.onWarning ?? console.warn);
+  const engine = new MemoryEngine(clock, {
     jsonKb: 100,
     textKb: 100,
     rawKb: 1000,
@@ -121,7 +160,10 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       url: 'memory:',
       node,
       push: (destination, payload, opts = {}) =>
-        call('push', opts, () => engine.push(node, destination, payload, opts)),
+        call('push', opts, () => {
+          checkSchedule(opts);
+          return engine.push(node, destination, payload, opts);
+        }),
       pull: (opts) => call('pull', opts, () => engine.pull(node)),
       ack: (id, opts) => call('ack', opts, () => engine.ack(node, id)),
       get: (id, opts) => call('get', opts, () => engine.get(node, id)),
@@ -138,7 +180,10 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     const ops: QueueOps = {
       node,
       push$: (destination, payload, opts = {}) =>
-        observe(() => engine.push(node, destination, payload, opts)),
+        observe(() => {
+          checkSchedule(opts);
+          return engine.push(node, destination, payload, opts);
+        }),
       pullNext$: () => observe(() => engine.pull(node)),
       ack$: (id) => observe(() => engine.ack(node, id)),
       get$: (id) => observe(() => engine.get(node, id)),
@@ -152,5 +197,5 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     return assembleClient(core, ops);
   }
 
-  return { client, messages: () => engine.snapshot() };
+  return { client, messages: () => engine.snapshot(), now: () => new Date(clock()) };
 }

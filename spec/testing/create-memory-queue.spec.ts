@@ -41,6 +41,39 @@ describe('createMemoryQueue', () => {
     });
   });
 
+  it('tells the queue clock with now(), from 0 inside TestScheduler.run, to schedule from it', () => {
+    testScheduler().run(({ expectObservable, flush }) => {
+      const queue = createMemoryQueue();
+      expect(queue.now()).toEqual(new Date(0));
+      const node = queue.client({ node: 'a1' });
+      node.push$('a1', 'soon', { scheduledAt: new Date(queue.now().getTime() + 10) }).subscribe();
+      expectObservable(node.pull$({ interval: 5 }).pipe(map((m) => m.payload)), '^ 20ms !').toBe('10ms a', {
+        a: 'soon',
+      });
+      flush();
+      expect(queue.now()).toEqual(new Date(21)); // the unsubscription frame
+    });
+  });
+
+  it('warns once when a push schedules from the wall clock inside virtual time', async () => {
+    const warnings: string[] = [];
+    testScheduler().run(() => {
+      const queue = createMemoryQueue({ onWarning: (message) => warnings.push(message) });
+      const node = queue.client({ node: 'a1' });
+      node.push$('a1', 'x', { scheduledAt: new Date(50) }).subscribe();
+      expect(warnings).toEqual([]);
+      const at = new Date(Date.now() + 10);
+      node.push$('a1', 'x', { scheduledAt: at }).subscribe();
+      node.push$('a1', 'y', { scheduledAt: new Date(Date.now() + 20) }).subscribe();
+      expect(warnings).toEqual([
+        `createMemoryQueue: scheduledAt ${at.toISOString()} is about ${Math.round(at.getTime() / (365 * 24 * 3_600_000))} years ahead of the queue's clock (1970-01-01T00:00:00.000Z): the queue keeps its scheduler's time, which starts at 0 inside TestScheduler.run. Schedule from that clock: new Date(testScheduler.now() + ms), or queue.now().`,
+      ]);
+    });
+    const real = createMemoryQueue({ onWarning: (message) => warnings.push(message) });
+    await real.client({ node: 'a1' }).push('a1', 'z', { scheduledAt: new Date(Date.now() + 60_000) });
+    expect(warnings).toHaveLength(1);
+  });
+
   it('refuses a bad node id as createClient does', () => {
     expect(() => createMemoryQueue().client({ node: 'xyz' })).toThrow(
       'createClient: node must be a non-empty hexadecimal string (0-9, a-f, A-F), got "xyz"',
