@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cli, listening } from '../support/cli.js';
+import { built, ROOT } from '../support/dist.js';
 import { nodeClient, send } from '../support/http.js';
 
 describe('scirocco serve', () => {
@@ -262,5 +267,34 @@ describe('scirocco serve: slow clients', () => {
     const run = cli(['serve', '--port', '0', ...args], env);
     expect(await run.exit).toBe(2);
     expect(run.stderr()).toBe(`scirocco serve: ${message}\nTry 'scirocco serve --help'.\n`);
+  });
+});
+
+describe('docs/server.md', () => {
+  it('gives a script that waits for the listening line, uses the server and stops it', async () => {
+    const text = readFileSync(join(ROOT, 'docs', 'server.md'), 'utf8');
+    const script = /so scripts can wait for it:\n\n```sh\n([\s\S]*?)```/.exec(text)?.[1];
+    expect(script).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'scirocco-wait-'));
+    // `npx scirocco` of an installed package, here the built one.
+    writeFileSync(
+      join(dir, 'npx'),
+      `#!/bin/sh\nshift\nexec "${process.execPath}" "${built('cli/scirocco.js')}" "$@"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const run = spawn('bash', ['-euc', script!], {
+      cwd: dir,
+      env: { PATH: `${dir}:${process.env.PATH ?? ''}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    run.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    run.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [code] = (await once(run, 'exit')) as [number | null];
+    expect(out).toMatch(/^server at http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(out).toContain('DDS endpoint.');
+    expect(code).toBe(0);
   });
 });
