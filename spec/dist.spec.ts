@@ -58,6 +58,23 @@ describe('the built package under plain node', () => {
     });
   });
 
+  it('can be required from CommonJS on Node >= 20.19, every entry point, with no warning', async () => {
+    const script = `
+      const { createClient, encodePayload } = require('scirocco-rx');
+      const { startServer } = require('scirocco-rx/server');
+      const { createMemoryQueue } = require('scirocco-rx/testing');
+      const { undiciTransport } = require('scirocco-rx/undici');
+      const { fetchTransport } = require('scirocco-rx/browser');
+      console.log([createClient, startServer, createMemoryQueue, undiciTransport, fetchTransport].map((f) => typeof f).join());
+      console.log(encodePayload('x').unwrap().kind);
+    `;
+    const { stdout, stderr } = await run(process.execPath, ['--input-type=commonjs', '-e', script], {
+      cwd: ROOT,
+    });
+    expect(stdout).toBe('function,function,function,function,function\ntext\n');
+    expect(stderr).toBe('');
+  });
+
   it('ships a runnable bin with a shebang', async () => {
     const { stdout } = await run(built('cli/scirocco.js'), ['--version']);
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
