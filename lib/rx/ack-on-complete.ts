@@ -9,7 +9,6 @@ import {
   Observable,
   of,
   Subscription,
-  switchMap,
   throwError,
   type ObservableInput,
   type OperatorFunction,
@@ -19,7 +18,7 @@ import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { validateNodeId } from '../protocol/validation.js';
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
-import { flowOf, type MessageFlow, type ReceivedMessage } from './received-message.js';
+import type { MessageFlow, ReceivedMessage } from './received-message.js';
 import { retryWithBackoff } from './retry-with-backoff.js';
 
 /** What `ackOnComplete` does with a message whose handler failed. */
@@ -62,23 +61,23 @@ export interface AckOnCompleteOptions {
  * }
  * ```
  */
-export type AckOutcome<T = unknown, R = unknown> =
+export type AckOutcome<T = unknown, R = unknown, O = T> =
   | {
       readonly status: 'acked';
-      readonly message: ReceivedMessage<T>;
+      readonly message: ReceivedMessage<T, O>;
       /** The handler's last value (`undefined` when it gave none). */
       readonly result: R | undefined;
     }
   | {
       readonly status: 'failed';
-      readonly message: ReceivedMessage<T>;
+      readonly message: ReceivedMessage<T, O>;
       /** The handler's error, or the ack's when the handler succeeded (`stage: 'ack'`). */
       readonly error: unknown;
       readonly stage: 'handler' | 'ack';
       /** Where the message ended: still `processing`, or acked after a copy was pushed. */
       readonly disposition: 'left' | 'requeued' | 'dead-lettered';
       /** The copy pushed by `requeue` or to the dead-letter node. */
-      readonly copy?: SciroccoMessage<T>;
+      readonly copy?: SciroccoMessage<O>;
       /** Why the requeue or dead-letter push (or the ack after it) failed, leaving the message. */
       readonly dispositionError?: unknown;
     };
@@ -145,10 +144,10 @@ function checkOptions(options: AckOnCompleteOptions): void {
  *   .subscribe((outcome) => console.log(outcome.status, outcome.message.metadata.id));
  * ```
  */
-export function ackOnComplete<T, R = unknown>(
-  handler?: (message: ReceivedMessage<T>) => HandlerResult<R>,
+export function ackOnComplete<T, R = unknown, O = T>(
+  handler?: (message: ReceivedMessage<T, O>) => HandlerResult<R>,
   options: AckOnCompleteOptions = {},
-): OperatorFunction<ReceivedMessage<T>, AckOutcome<T, R>> {
+): OperatorFunction<ReceivedMessage<T, O>, AckOutcome<T, R, O>> {
   checkOptions(options);
   const concurrency = options.concurrency ?? 1;
   const onError = options.onError ?? 'leave';
@@ -157,59 +156,48 @@ export function ackOnComplete<T, R = unknown>(
   return (source) =>
     source.pipe(
       mergeMap((message) => {
-        const flow = flowOf(message);
+        // A message made by hand (not by pull$) has no flow: it can only be acked or left.
+        const flow = (message as { flow?: MessageFlow }).flow;
         flow?.demand(concurrency);
         return settle(message, flow);
       }, concurrency),
     );
 
-  function settle(message: ReceivedMessage<T>, flow: MessageFlow | undefined): Observable<AckOutcome<T, R>> {
+  function settle(
+    message: ReceivedMessage<T, O>,
+    flow: MessageFlow | undefined,
+  ): Observable<AckOutcome<T, R, O>> {
     const scheduler = options.scheduler ?? flow?.scheduler ?? asyncScheduler;
     const node = flow?.ops.node ?? message.metadata.nodeDestination;
     const emit = flow?.emit ?? (() => undefined);
     const retried = <V>(operation: 'ack' | 'push', work: Observable<V>) =>
       work.pipe(retryWithBackoff<V>(operation, backoff, scheduler, node, emit));
-    const ack = () => retried('ack', message.ack());
     const report = (error: unknown) => {
       emit({ type: 'failed', node, message: message.metadata, error });
     };
     /** An outcome that leaves the message `processing`: its slot is freed. */
-    const failed = (fields: Omit<Extract<AckOutcome<T, R>, { status: 'failed' }>, 'status' | 'message'>) => {
+    const failed = (
+      fields: Omit<Extract<AckOutcome<T, R, O>, { status: 'failed' }>, 'status' | 'message'>,
+    ) => {
       message.release();
       return { status: 'failed' as const, message, ...fields };
     };
 
-    const dispose = (error: unknown): Observable<AckOutcome<T, R>> => {
+    const dispose = (error: unknown): Observable<AckOutcome<T, R, O>> => {
       report(error);
       if (onError === 'leave' || !flow) return of(failed({ error, stage: 'handler', disposition: 'left' }));
-      const target = onError === 'requeue' ? node : onError.deadLetter;
       const disposition = onError === 'requeue' ? 'requeued' : 'dead-lettered';
-      return retried(
-        'push',
-        flow.ops.push$(target, message.payload as object, { payloadType: message.metadata.payloadType }),
-      ).pipe(
-        switchMap((copy) => ack().pipe(map(() => copy))),
-        map((copy): AckOutcome<T, R> => {
-          emit(
-            disposition === 'requeued'
-              ? { type: 'requeued', node, message: message.metadata, copy: copy.metadata }
-              : {
-                  type: 'dead-lettered',
-                  node,
-                  message: message.metadata,
-                  copy: copy.metadata,
-                  deadLetter: target,
-                },
-          );
-          return {
-            status: 'failed',
-            message,
-            error,
-            stage: 'handler',
-            disposition,
-            copy: copy as SciroccoMessage<T>,
-          };
-        }),
+      const copied =
+        onError === 'requeue' ? message.requeue(retried) : message.deadLetter(onError.deadLetter, retried);
+      return copied.pipe(
+        map((copy): AckOutcome<T, R, O> => ({
+          status: 'failed',
+          message,
+          error,
+          stage: 'handler',
+          disposition,
+          copy,
+        })),
         catchError((dispositionError: unknown) =>
           of(failed({ error, stage: 'handler', disposition: 'left', dispositionError })),
         ),
@@ -218,17 +206,17 @@ export function ackOnComplete<T, R = unknown>(
 
     // Hand-rolled rather than a chain of operators: this runs once per message, and the common
     // path (handler completes, ack succeeds at once) should cost a few function calls.
-    return new Observable<AckOutcome<T, R>>((subscriber) => {
+    return new Observable<AckOutcome<T, R, O>>((subscriber) => {
       const subscriptions = new Subscription();
-      const emitOutcome = (outcome: AckOutcome<T, R>) => {
+      const emitOutcome = (outcome: AckOutcome<T, R, O>) => {
         subscriber.next(outcome);
         subscriber.complete();
       };
-      const follow = (source: Observable<AckOutcome<T, R>>) => {
+      const follow = (source: Observable<AckOutcome<T, R, O>>) => {
         subscriptions.add(source.subscribe(subscriber));
       };
-      const acked = (result: R | undefined): AckOutcome<T, R> => ({ status: 'acked', message, result });
-      const ackFailed = (error: unknown): AckOutcome<T, R> => {
+      const acked = (result: R | undefined): AckOutcome<T, R, O> => ({ status: 'acked', message, result });
+      const ackFailed = (error: unknown): AckOutcome<T, R, O> => {
         report(error);
         return failed({ error, stage: 'ack', disposition: 'left' });
       };

@@ -4,8 +4,6 @@ import {
   NEVER,
   isObservable,
   Observable,
-  switchMap,
-  map,
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
@@ -94,34 +92,23 @@ function stopSignal(stop: PullOptions['stop']): Observable<unknown> {
 }
 
 /**
- * Hands back a message claimed for a subscriber that is gone: a copy pushed to this node and
- * the original acked (`requeue`), or left `processing` (`strand`); reported either way.
+ * Hands back a message claimed for a subscriber that is gone: requeued (a copy pushed to this
+ * node, the original acked), or left `processing` (`strand`); reported either way.
  */
-function handBack<T>(
-  ops: QueueOps,
-  message: SciroccoMessage<T>,
-  policy: 'requeue' | 'strand',
-  emit: FlowEventHandler,
-) {
+function handBack<T>(message: SciroccoMessage<T>, flow: MessageFlow, policy: 'requeue' | 'strand'): void {
   const reason = 'claimed after the subscriber unsubscribed';
+  const stranded = (why: string) => {
+    flow.emit({ type: 'stranded', node: flow.ops.node, message: message.metadata, reason: why });
+  };
   if (policy === 'strand') {
-    emit({ type: 'stranded', node: ops.node, message: message.metadata, reason });
+    stranded(reason);
     return;
   }
-  ops
-    .push$(ops.node, message.payload as object, { payloadType: message.metadata.payloadType })
-    .pipe(switchMap((copy) => ops.ack$(message.metadata.id).pipe(map(() => copy))))
+  receivedMessage(message, flow, () => undefined)
+    .requeue()
     .subscribe({
-      next: (copy) => {
-        emit({ type: 'requeued', node: ops.node, message: message.metadata, copy: copy.metadata });
-      },
       error: (error: unknown) => {
-        emit({
-          type: 'stranded',
-          node: ops.node,
-          message: message.metadata,
-          reason: `${reason}; requeue failed: ${String(error)}`,
-        });
+        stranded(`${reason}; requeue failed: ${String(error)}`);
       },
     });
 }
@@ -256,7 +243,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
               }
               const message = option.value;
               if (closed) {
-                handBack(ops, message, onUnsubscribe, emit);
+                handBack(message, flow, onUnsubscribe);
                 return;
               }
               outstanding++;

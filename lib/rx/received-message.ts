@@ -1,14 +1,27 @@
-import { tap, type Observable, type SchedulerLike } from 'rxjs';
+import { map, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import type { FlowEventHandler } from './flow-event.js';
 import type { QueueOps } from './queue-ops.js';
 
 /**
- * A message `pull$` claimed: its metadata and payload, and what to do with it.
+ * Wraps each step of a settlement (the push of a copy, an ack): `ackOnComplete` passes one that
+ * retries with backoff; by default a step runs once.
+ */
+export type SettleStep = <V>(operation: 'push' | 'ack', work: Observable<V>) => Observable<V>;
+
+/**
+ * A message `pull$` claimed: its metadata and payload, and everything that settles it.
  *
- * Each received message holds one of its `pull$`'s in-flight slots (`maxInFlight`) until its
- * `ack()` succeeds or `release()` is called: that is how the stream never claims more messages
- * than its consumer works on.
+ * Each received message holds one of its `pull$`'s in-flight slots (`maxInFlight`) until it is
+ * settled: `ack()` succeeds, `requeue()` or `deadLetter()` have pushed their copy and acked it, or
+ * `release()` is called. That is how the stream never claims more messages than its consumer
+ * works on.
+ *
+ * The settling methods and `flow` are own properties that close over the claimed message, so a
+ * copy made by `map((m) => ({ ...m, payload: f(m.payload) }))`, `mergeMap` or a buffer settles the
+ * same message, with the same stream's scheduler and events, and frees its slot once. A
+ * `requeue()` or `deadLetter()` copy carries the payload as it was received, never a mapped one.
+ * `O` is the type of that original payload: `T` until an operator maps the payload.
  *
  * @example
  * ```ts
@@ -28,16 +41,29 @@ import type { QueueOps } from './queue-ops.js';
  *   .subscribe();
  * ```
  */
-export interface ReceivedMessage<T = unknown> extends SciroccoMessage<T> {
+export interface ReceivedMessage<T = unknown, O = T> extends SciroccoMessage<T> {
   /**
    * A cold Observable that acks the message when subscribed (it becomes `processed`), emits the
    * acked message and completes, and frees the message's slot. Unsubscribing stops listening but
    * lets a request already sent finish: the message was handled, it should end `processed`. It
    * does not retry; `ackOnComplete` does.
    */
-  ack(): Observable<SciroccoMessage<T>>;
+  ack(): Observable<SciroccoMessage<O>>;
   /** Frees the message's slot without acking it: it stays `processing` on the server. */
   release(): void;
+  /**
+   * A cold Observable that pushes a copy of the message to this node (a new id, `tries` 0, at the
+   * end of the queue), then acks the original; it emits the copy, reports `requeued` and frees
+   * the slot. The protocol has no nack: this is how a message goes back to the queue.
+   */
+  requeue(step?: SettleStep): Observable<SciroccoMessage<O>>;
+  /**
+   * A cold Observable that pushes a copy of the message to the dead-letter node `node`, then acks
+   * the original; it emits the copy, reports `dead-lettered` and frees the slot.
+   */
+  deadLetter(node: string, step?: SettleStep): Observable<SciroccoMessage<O>>;
+  /** The stream the message came from: its node, scheduler and events, for operators. */
+  readonly flow: MessageFlow;
 }
 
 /** What a flow operator needs to know of the stream a message came from. */
@@ -51,37 +77,48 @@ export interface MessageFlow {
   demand(count: number): void;
 }
 
-const flows = new WeakMap<object, MessageFlow>();
+const once: SettleStep = (_operation, work) => work;
 
-/** The flow a received message came from. */
-export function flowOf(message: ReceivedMessage): MessageFlow | undefined {
-  return flows.get(message);
-}
-
-/** Wraps a claimed message; `settle` frees its slot once. */
+/** Wraps a claimed message; `settle` frees its slot once, whichever way it is settled. */
 export function receivedMessage<T>(
   message: SciroccoMessage<T>,
   flow: MessageFlow,
   settle: () => void,
 ): ReceivedMessage<T> {
+  const { metadata, payload } = message;
+  const node = flow.ops.node;
   let settled = false;
   const release = () => {
     if (settled) return;
     settled = true;
     settle();
   };
-  const received: ReceivedMessage<T> = Object.freeze({
-    metadata: message.metadata,
-    payload: message.payload,
+  /** The one requeue sequence: push a copy to `target`, ack the original, report, free the slot. */
+  const copyTo = (target: string, step: SettleStep): Observable<SciroccoMessage<T>> =>
+    step('push', flow.ops.push$(target, payload as object, { payloadType: metadata.payloadType })).pipe(
+      switchMap((copy) => step('ack', flow.ack<T>(metadata.id)).pipe(map(() => copy as SciroccoMessage<T>))),
+      tap((copy) => {
+        flow.emit(
+          target === node
+            ? { type: 'requeued', node, message: metadata, copy: copy.metadata }
+            : { type: 'dead-lettered', node, message: metadata, copy: copy.metadata, deadLetter: target },
+        );
+        release();
+      }),
+    );
+  return Object.freeze({
+    metadata,
+    payload,
     ack: () =>
-      flow.ack<T>(message.metadata.id).pipe(
+      flow.ack<T>(metadata.id).pipe(
         tap((acked) => {
-          flow.emit({ type: 'acked', node: flow.ops.node, message: acked.metadata });
+          flow.emit({ type: 'acked', node, message: acked.metadata });
           release();
         }),
       ),
     release,
+    requeue: (step = once) => copyTo(node, step),
+    deadLetter: (target: string, step = once) => copyTo(target, step),
+    flow,
   });
-  flows.set(received, flow);
-  return received;
 }

@@ -162,7 +162,6 @@ describe('ackOnComplete', () => {
     expect(events.map((e) => e.type)).toEqual([
       'pulled',
       'failed',
-      'acked',
       'requeued',
       'pulled',
       'acked',

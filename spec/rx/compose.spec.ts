@@ -1,0 +1,218 @@
+import { bufferTime, concatMap, delay, from, map, mergeMap, timer, type OperatorFunction } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { SciroccoError } from '../../lib/client/scirocco-error.js';
+import { createClient } from '../../lib/create-client.js';
+import { ackOnComplete, type AckOutcome } from '../../lib/rx/ack-on-complete.js';
+import type { FlowEvent } from '../../lib/rx/flow-event.js';
+import { pull$ } from '../../lib/rx/pull.js';
+import type { ReceivedMessage } from '../../lib/rx/received-message.js';
+import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
+import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
+import { recorder, testScheduler, withOps } from '../support/marbles.js';
+import { useServer } from '../support/server.js';
+
+type Reading = { n: number };
+type Scaled = { n: number; scaled: number };
+
+/** What users put between `pull$` and `ackOnComplete`: each makes new message objects. */
+const BETWEEN: readonly [
+  string,
+  () => OperatorFunction<ReceivedMessage<Reading>, ReceivedMessage<Scaled, Reading>>,
+][] = [
+  [
+    'map with a spread copy',
+    () => map((m) => ({ ...m, payload: { ...m.payload, scaled: m.payload.n * 10 } })),
+  ],
+  [
+    'mergeMap to a spread copy',
+    () => mergeMap((m) => [{ ...m, payload: { n: m.payload.n, scaled: m.payload.n * 10 } }]),
+  ],
+  [
+    'concatMap and delay',
+    () =>
+      concatMap((m) =>
+        timer(0).pipe(map(() => ({ ...m, payload: { n: m.payload.n, scaled: m.payload.n * 10 } }))),
+      ),
+  ],
+];
+
+const outcomeOf = (outcome: AckOutcome<Scaled, unknown, Reading>) =>
+  outcome.status === 'acked' ? 'acked' : `${outcome.stage}:${outcome.disposition}`;
+
+describe('operators between pull$ and ackOnComplete (memory queue, virtual time)', () => {
+  it.each(BETWEEN)('%s: concurrency, requeue, dead letters and events all hold', (_, between) => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      const producer = queue.client({ node: 'aa' });
+      for (let n = 0; n < 12; n++) producer.push$('bb', { n }).subscribe();
+      const consumer = queue.client({ node: 'bb' });
+      const events: FlowEvent[] = [];
+      const handlers = recorder(() => 0);
+      const failedOnce = new Set<number>();
+      const outcomes: string[] = [];
+      const subscription = consumer
+        .pull$<Reading>({ interval: 5, onEvent: (event) => events.push(event) })
+        .pipe(
+          between(),
+          ackOnComplete(
+            (message) =>
+              handlers.track(() => {
+                const { n } = message.payload;
+                // n % 3 === 0 fails its first delivery: requeued, then acked as a copy
+                if (n % 3 === 0 && !failedOnce.has(n)) {
+                  failedOnce.add(n);
+                  return cold('---#', undefined, new Error(`boom ${n}`));
+                }
+                return cold('---x|', { x: message.payload.scaled });
+              }),
+            { concurrency: 4, onError: 'requeue' },
+          ),
+        )
+        .subscribe((outcome) => outcomes.push(outcomeOf(outcome)));
+      cold('200ms x').subscribe(() => subscription.unsubscribe());
+      flush();
+      expect(handlers.maxActive).toBe(4);
+      expect(outcomes.filter((o) => o === 'acked')).toHaveLength(12);
+      expect(outcomes.filter((o) => o === 'handler:requeued')).toHaveLength(4);
+      expect(events.filter((e) => e.type === 'requeued')).toHaveLength(4);
+      expect(events.filter((e) => e.type === 'failed')).toHaveLength(4);
+      const statuses = queue.messages().map((m) => m.metadata.status);
+      expect(statuses.filter((s) => s === 'processing')).toEqual([]);
+      expect(statuses.filter((s) => s === 'processed')).toHaveLength(16);
+    });
+  });
+
+  it('a copy dead-letters with the policy of ackOnComplete', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 3; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const events: FlowEvent[] = [];
+      const outcomes: string[] = [];
+      const subscription = queue
+        .client({ node: 'bb' })
+        .pull$<Reading>({ interval: 5, onEvent: (event) => events.push(event) })
+        .pipe(
+          map((m) => ({ ...m, payload: { n: m.payload.n, scaled: 0 } })),
+          ackOnComplete(() => cold('-#'), { concurrency: 2, onError: { deadLetter: 'dead' } }),
+        )
+        .subscribe((outcome) => outcomes.push(outcomeOf(outcome)));
+      cold('50ms x').subscribe(() => subscription.unsubscribe());
+      flush();
+      expect(outcomes).toEqual(['handler:dead-lettered', 'handler:dead-lettered', 'handler:dead-lettered']);
+      expect(events.filter((e) => e.type === 'dead-lettered')).toHaveLength(3);
+      const dead = queue.messages().filter((m) => m.metadata.nodeDestination === 'dead');
+      // the original payload goes to the dead-letter node, not the mapped copy's
+      expect(dead.map((m) => m.payload)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+      expect(queue.messages().filter((m) => m.metadata.status === 'processing')).toEqual([]);
+    });
+  });
+
+  it('retries the ack of a copy on the scheduler its pull$ was given', () => {
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const queue = createMemoryQueue({ scheduler });
+    queue.client({ node: 'aa' }).push$('bb', { n: 1 }).subscribe();
+    const consumer = queue.client({ node: 'bb' });
+    let acks = 0;
+    const flaky = withOps(consumer, {
+      ack$: (id) => {
+        acks++;
+        if (acks === 1) {
+          return timer(0, scheduler).pipe(
+            map(() => {
+              throw new SciroccoError('network', 'ack PATCH: connect ECONNRESET', { operation: 'ack' });
+            }),
+          );
+        }
+        return consumer.ack$(id);
+      },
+    });
+    const outcomes: string[] = [];
+    pull$<Reading>(flaky, { scheduler, stopWhenEmpty: true })
+      .pipe(
+        map((m) => ({ ...m, payload: { n: m.payload.n, scaled: 1 } })),
+        ackOnComplete(() => 'done', { backoff: { initial: 100, jitter: 0 } }),
+      )
+      .subscribe((outcome) => outcomes.push(outcomeOf(outcome)));
+    // Nothing waits in real time: the retry runs when the virtual clock passes the backoff.
+    scheduler.flush();
+    expect(acks).toBe(2);
+    expect(outcomes).toEqual(['acked']);
+    expect(scheduler.now()).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe('operators between pull$ and ackOnComplete (over HTTP)', () => {
+  const srv = useServer();
+
+  async function consumeWith(
+    between: () => OperatorFunction<ReceivedMessage<Reading>, ReceivedMessage<Scaled, Reading>>,
+  ): Promise<{ client: SciroccoClient; outcomes: string[]; events: FlowEvent[]; maxActive: number }> {
+    const client = createClient({ url: srv.url, node: 'bb', token: 'DEFAULT_TOKEN' });
+    const producer = createClient({ url: srv.url, node: 'aa', token: 'DEFAULT_TOKEN' });
+    for (let n = 0; n < 12; n++) (await producer.push('bb', { n })).unwrap();
+    producer.close();
+    const events: FlowEvent[] = [];
+    const outcomes: string[] = [];
+    let active = 0;
+    let maxActive = 0;
+    const failedOnce = new Set<number>();
+    await new Promise<void>((resolve, reject) => {
+      client
+        .pull$<Reading>({ interval: 20, maxMessages: 16, onEvent: (event) => events.push(event) })
+        .pipe(
+          between(),
+          ackOnComplete(
+            async (message) => {
+              maxActive = Math.max(maxActive, ++active);
+              await new Promise((done) => setTimeout(done, 15));
+              active--;
+              const { n } = message.payload;
+              if (n % 3 === 0 && !failedOnce.has(n)) {
+                failedOnce.add(n);
+                throw new Error(`boom ${n}`);
+              }
+              return message.payload.scaled;
+            },
+            { concurrency: 4, onError: 'requeue' },
+          ),
+        )
+        .subscribe({
+          next: (outcome) => outcomes.push(outcomeOf(outcome)),
+          error: reject,
+          complete: resolve,
+        });
+    });
+    return { client, outcomes, events, maxActive };
+  }
+
+  it.each(BETWEEN)('%s: concurrency, requeue and events hold', async (_, between) => {
+    const { client, outcomes, events, maxActive } = await consumeWith(between);
+    expect(maxActive).toBe(4);
+    expect(outcomes.filter((o) => o === 'acked')).toHaveLength(12);
+    expect(outcomes.filter((o) => o === 'handler:requeued')).toHaveLength(4);
+    expect(events.filter((e) => e.type === 'requeued')).toHaveLength(4);
+    const listed = (await client.list({ limit: 100 })).unwrap();
+    expect(listed.filter((m) => m.metadata.status === 'processing')).toEqual([]);
+    client.close();
+  });
+
+  it('bufferTime then from: every message of every buffer is acked', async () => {
+    const client = createClient({ url: srv.url, node: 'bb', token: 'DEFAULT_TOKEN' });
+    for (let n = 0; n < 12; n++) (await client.push('bb', { n })).unwrap();
+    const outcomes: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      client
+        .pull$<Reading>({ interval: 20, maxMessages: 12 })
+        .pipe(
+          bufferTime(30),
+          mergeMap((batch) => from(batch)),
+          delay(1),
+          ackOnComplete(() => 'ok', { concurrency: 4 }),
+        )
+        .subscribe({ next: (o) => outcomes.push(o.status), error: reject, complete: resolve });
+    });
+    expect(outcomes).toEqual(Array.from({ length: 12 }, () => 'acked'));
+    client.close();
+  });
+});
