@@ -188,7 +188,7 @@ A note on standard error says when more messages exist than are shown, or may ex
         (client) => client.list({ limit: wanted + 1 }),
         (all, json) => {
           const messages = all.slice(0, wanted);
-          const note = listNote(all.length, wanted, limit !== undefined);
+          const note = listNote(all.length, wanted);
           if (note) io.stderr(`ls: ${note}\n`);
           return json
             ? `${JSON.stringify(messages.map((m) => JSON.parse(messageJson(m)) as unknown))}\n`

@@ -53,7 +53,7 @@ function tally() {
   };
   return {
     counts,
-    inFlight: () => counts.pulled - counts.acked - counts.released,
+    inFlight: () => counts.pulled - counts.acked - counts.deadLettered - counts.released,
     onEvent: (event: FlowEvent) => {
       if (event.type === 'pushed') counts.pushed++;
       if (event.type === 'pulled') counts.pulled++;
@@ -128,7 +128,7 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
   const stop = new Subject<void>();
   const interrupted = new Subject<void>();
   // Set by a signal handler, so read through an object (not narrowed away).
-  const state = { signalled: false };
+  const state = { signalled: false, timedOut: false };
   const onSignal = () => {
     state.signalled = true;
     interrupted.next();
@@ -155,7 +155,7 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
         .subscribe({
           next: (outcome) => {
             if (outcome.status === 'failed' && outcome.disposition === 'left') t.counts.released++;
-            if (t.counts.acked - t.counts.foreign >= count) stop.next();
+            if (t.counts.acked + t.counts.deadLettered - t.counts.foreign >= count) stop.next();
           },
           error: (error: unknown) => {
             reject(error instanceof Error ? error : new Error(String(error)));
@@ -188,15 +188,23 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
     },
     io.isTty ? 100 : 1_000,
   );
+  // Past the deadline the producer stops too, and what it left is cleaned up as after a signal.
   const deadline = setTimeout(() => {
+    state.timedOut = true;
+    interrupted.next();
     stop.next();
   }, 30_000);
+  const closeAll = async () => {
+    for (const made of clients) made.close();
+    await server?.close();
+  };
   try {
     await Promise.all([producing, consumer(), consumer()]);
     // Stopped early: the readings nobody took are deleted (only the sensor's, pending or scheduled).
-    if (state.signalled) await client(sensor).deleteAll();
+    if (state.signalled || state.timedOut) await client(sensor).deleteAll();
   } catch (error) {
     io.stderr(`\nscirocco demo: ${error instanceof Error ? error.message : String(error)}\n`);
+    await closeAll();
     return EXIT.failed;
   } finally {
     clearInterval(redraw);
@@ -217,16 +225,16 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
     if (message.payload.run === run) deadFound++;
     await dead.ack(message.metadata.id);
   }
-  for (const made of clients) made.close();
-  await server?.close();
+  await closeAll();
 
   // What was counted, never what was expected: the last line compares them.
   const { pushed, acked, foreign, deadLettered, glitches } = t.counts;
-  const handled = acked - foreign - deadLettered;
+  const handled = acked - foreign;
   const corrupt = Array.from({ length: count }, (_, n) => n).filter(isCorrupt).length;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const ok =
     !state.signalled &&
+    !state.timedOut &&
     pushed === count &&
     handled === count - corrupt &&
     deadLettered === corrupt &&
@@ -237,9 +245,11 @@ export async function demoCommand(args: readonly string[], io: CommandIo): Promi
       ...(foreign > 0 ? [`note: ${foreign} messages of others were taken from node ${node} and acked`] : []),
       state.signalled
         ? `stopped by a signal: ${pushed} of ${count} readings pushed`
-        : ok
-          ? 'ok: every reading ended as expected'
-          : `FAILED: expected ${count} pushed, ${count - corrupt} handled and acked, ${corrupt} corrupt sent and found`,
+        : state.timedOut
+          ? `stopped after 30 s: ${pushed} of ${count} readings pushed, those left deleted`
+          : ok
+            ? 'ok: every reading ended as expected'
+            : `FAILED: expected ${count} pushed, ${count - corrupt} handled and acked, ${corrupt} corrupt sent and found`,
       '',
     ].join('\n'),
   );

@@ -5,8 +5,15 @@ import { encodeBase64 } from '../protocol/base64.js';
 // eslint-disable-next-line no-control-regex -- matching them is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
-/** Control characters written as escapes (`\u001b`), so that text cannot drive the terminal. */
-function escapeControls(text: string): string {
+/**
+ * Control characters written as escapes (`\u001b`), so that text cannot drive the terminal.
+ *
+ * @example
+ * ```ts
+ * escapeControls('a\u001b[2Jb'); // 'a\\u001b[2Jb'
+ * ```
+ */
+export function escapeControls(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

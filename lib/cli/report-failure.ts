@@ -1,5 +1,6 @@
 import type { SciroccoError } from '../client/scirocco-error.js';
 import { hintFor } from './failure-hint.js';
+import { escapeControls } from './format-message.js';
 import { EXIT, UsageError } from './usage-error.js';
 import type { CommandIo } from './client-options.js';
 
@@ -15,6 +16,7 @@ export function reportFailure(
 ): number {
   if (error.kind === 'invalid-argument') throw new UsageError(error.message.replace(/^\w+: /, ''));
   const hint = hintFor(error, client);
-  io.stderr(`scirocco ${command}: ${error.message}\n${hint ? `${hint}\n` : ''}`);
+  // The message may quote the server's own text: it must not drive the terminal.
+  io.stderr(`scirocco ${command}: ${escapeControls(error.message)}\n${hint ? `${hint}\n` : ''}`);
   return EXIT.failed;
 }

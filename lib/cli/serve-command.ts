@@ -115,7 +115,6 @@ interface ServeSettings {
   readonly host: string;
   readonly token: string;
   readonly verbose: boolean;
-  readonly help: boolean;
   readonly cors: CorsOrigins | undefined;
   readonly connections: ConnectionOptions;
 }
@@ -131,20 +130,26 @@ function corsOrigins(values: readonly string[], { corsPolicy }: Server): CorsOri
   return cors;
 }
 
-function readSettings(args: readonly string[], env: CommandIo['env'], server: Server): ServeSettings {
-  const { values } = parseArguments({
-    args: [...args],
-    options: {
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      token: { type: 'string' },
-      cors: { type: 'string', multiple: true },
-      verbose: { type: 'boolean', short: 'v', default: false },
-      ...Object.fromEntries(CONNECTION_FLAGS.map(([flag]) => [flag, { type: 'string' } as const])),
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    allowPositionals: false,
-  });
+const SERVE_OPTIONS = {
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  token: { type: 'string' },
+  cors: { type: 'string', multiple: true },
+  verbose: { type: 'boolean', short: 'v', default: false },
+  ...Object.fromEntries(CONNECTION_FLAGS.map(([flag]) => [flag, { type: 'string' } as const])),
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** The flags as given: parsed before the server's modules load, so that `--help` needs none. */
+function parseFlags(args: readonly string[]) {
+  return parseArguments({ args: [...args], options: SERVE_OPTIONS, allowPositionals: false }).values;
+}
+
+function readSettings(
+  values: ReturnType<typeof parseFlags>,
+  env: CommandIo['env'],
+  server: Server,
+): ServeSettings {
   if (values.token === '') throw new UsageError('--token must not be empty');
   const port =
     values.port !== undefined
@@ -158,7 +163,6 @@ function readSettings(args: readonly string[], env: CommandIo['env'], server: Se
     host: values.host ?? (env.SCIROCCO_HOST || '127.0.0.1'),
     token,
     verbose: values.verbose,
-    help: values.help,
     cors: corsOrigins(values.cors ?? (env.SCIROCCO_CORS ? [env.SCIROCCO_CORS] : []), server),
     connections: connectionOptions(values, env),
   };
@@ -170,7 +174,8 @@ function readSettings(args: readonly string[], env: CommandIo['env'], server: Se
  */
 export async function serveCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const { signals } = io;
-  if (args.includes('--help') || args.includes('-h')) {
+  const flags = parseFlags(args);
+  if (flags.help) {
     io.stdout(SERVE_HELP);
     return EXIT.ok;
   }
@@ -179,7 +184,7 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
   let settings: ServeSettings;
   let limits;
   try {
-    settings = readSettings(args, io.env, modules);
+    settings = readSettings(flags, io.env, modules);
     limits = modules.limitsFromEnv(io.env);
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
@@ -206,7 +211,14 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
     });
   } catch (error) {
     // startServer checks its options before it listens: a bad combination is a usage error.
-    if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
+    if (error instanceof RangeError || error instanceof TypeError) {
+      throw new UsageError(
+        CONNECTION_FLAGS.reduce(
+          (message, [flag, , key]) => message.replaceAll(key, `--${flag}`),
+          error.message,
+        ),
+      );
+    }
     io.stderr(
       `scirocco serve: cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}\n`,
     );

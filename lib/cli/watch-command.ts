@@ -4,7 +4,7 @@ import type { FlowEvent } from '../rx/flow-event.js';
 import type { ReceivedMessage } from '../rx/received-message.js';
 import { CLIENT_OPTIONS_HELP, clientFrom, parseCommand, wholeNumber } from './client-options.js';
 import type { ClientCommand } from './client-commands.js';
-import { messageJson, messageText } from './format-message.js';
+import { escapeControls, messageJson, messageText } from './format-message.js';
 import { hintFor } from './failure-hint.js';
 import { reportFailure } from './report-failure.js';
 import { isSciroccoError } from '../client/scirocco-error.js';
@@ -68,7 +68,7 @@ export const watchCommand: ClientCommand = {
       if (event.type === 'backing-off') {
         failures = event.attempt;
         io.stderr(
-          `scirocco watch: ${event.error.message}; next try in ${seconds(event.delayMs)} s (failure ${event.attempt})\n`,
+          `scirocco watch: ${escapeControls(event.error.message)}; next try in ${seconds(event.delayMs)} s (failure ${event.attempt})\n`,
         );
         if (hinted !== event.error.kind) {
           hinted = event.error.kind;

@@ -54,7 +54,7 @@ export interface PushFromOptions<I> {
   readonly backoff?: BackoffOptions;
   /** Where retry timers run. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
-  /** Receives `pushed`, `backing-off` and `retried` events. */
+  /** Receives `pushed`, `backing-off`, `retried` and `cors-suspected` events. */
   readonly onEvent?: FlowEventHandler;
 }
 

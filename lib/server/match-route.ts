@@ -31,8 +31,8 @@ function decodedId(segment: string): string | undefined {
 
 /**
  * Matches a path as the original's router does: route names case-insensitively and only as
- * written (`/%6DessageQueue` is an unknown route, so a proxy rule on `/globalDataSpace` cannot be
- * bypassed), id segments percent-decoded, empty segments and a trailing slash ignored, ids only of
+ * written (`/%6DessageQueue` is an unknown route, as in the original: an encoded name does not get
+ * past a proxy rule on the plain path), id segments percent-decoded, empty segments and a trailing slash ignored, ids only of
  * hexadecimal characters (any other id is an unknown route).
  */
 export function matchRoute(pathname: string): Route | undefined {

@@ -44,9 +44,10 @@ export interface ServerOptions {
    */
   readonly cors?: CorsOrigins;
   /**
-   * How long a client may take to send a request's headers, from the moment it connects or its
-   * previous answer was written; then it is answered 408 and the connection closed (slow-header
-   * clients, connections that never send anything). @default 10000
+   * How long a client may take to send a request's headers, from the moment it connects or sends
+   * the first byte of its next request; then it is answered 408 and the connection closed
+   * (slow-header clients, connections that never send anything). The idle time between two
+   * requests is `keepAliveTimeoutMs`'s. @default 10000
    */
   readonly headersTimeoutMs?: number;
   /**
@@ -146,7 +147,7 @@ function checkOptions(options: ServerOptions): ConnectionLimits {
   limits.maxConnections = positive(options.maxConnections ?? limits.maxConnections, 'maxConnections');
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new RangeError(
-      `headersTimeoutMs (${limits.headersTimeoutMs}) must not exceed requestTimeoutMs (${limits.requestTimeoutMs})`,
+      `headersTimeoutMs (${limits.headersTimeoutMs} ms) must not exceed requestTimeoutMs (${limits.requestTimeoutMs} ms)`,
     );
   }
   return limits;
@@ -183,6 +184,29 @@ function formatUrl(host: string, port: number): string {
 }
 
 /**
+ * Logs refused connections once a second at most, with their count: a flood of them is what
+ * `maxConnections` is for, and must not become a flood of log lines.
+ */
+function logDrops(server: Server, maxConnections: number, log: (line: string) => void): void {
+  let dropped = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    log(
+      `${new Date().toISOString()} refused ${dropped} connection${dropped === 1 ? '' : 's'}: ${maxConnections} open (maxConnections)`,
+    );
+    dropped = 0;
+  };
+  server.on('drop', () => {
+    dropped++;
+    timer ??= setTimeout(flush, 1_000).unref();
+  });
+  server.once('close', () => {
+    if (timer) clearTimeout(timer);
+  });
+}
+
+/**
  * Starts a scirocco-compatible server on `node:http`, in this process. It answers every endpoint
  * of the protocol with the original's statuses, headers and bodies; messages live in `store`
  * (in memory by default).
@@ -212,12 +236,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     cors: options.cors,
   });
   const server = httpServer(limits, handler);
-  const { log } = options;
-  if (log) {
-    server.on('drop', () => {
-      log(`${new Date().toISOString()} connection refused: ${limits.maxConnections} open (maxConnections)`);
-    });
-  }
+  if (options.log) logDrops(server, limits.maxConnections, options.log);
   const { port } = await listen(server, options.port ?? 0, host);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

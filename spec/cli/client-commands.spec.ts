@@ -290,29 +290,38 @@ describe('scirocco client commands', () => {
     }
   });
 
-  describe('ls against a server whose list maximum is 2', () => {
-    const small = useServer({ token: 'cli-token-42', limits: { maxListMessages: 2 } });
+  describe('ls against a server whose list maximum is 20', () => {
+    const small = useServer({ token: 'cli-token-42', limits: { maxListMessages: 20 } });
     const ls = async (args: string[]) => {
       const started = cli(['ls', ...args], { ...env(), SCIROCCO_URL: small.url });
       return { ...started, code: await started.exit };
     };
 
-    it('says when more messages exist than it shows, and when the server capped --limit', async () => {
-      for (const payload of ['one', 'two', 'three']) {
-        await cli(['push', '--to', 'af123', payload], { ...env(), SCIROCCO_URL: small.url }).exit;
-      }
+    it('says when more messages exist than it shows, and when the server may have capped the list', async () => {
+      const a = nodeClient(small.url, 'af123');
+      for (let n = 0; n < 25; n++) await a.push('af123', `m${n}`, { Authorization: 'cli-token-42' });
       const one = await ls(['--limit', '1']);
       expect(one.code).toBe(0);
       expect(one.stdout().trimEnd().split('\n')).toHaveLength(2);
       expect(one.stderr()).toBe(
         "ls: more messages exist than the 1 shown; --limit N shows more, up to the server's maximum\n",
       );
-      const capped = await ls(['--limit', '5', '--json']);
-      expect(JSON.parse(capped.stdout())).toHaveLength(2);
-      expect(capped.stderr()).toBe(
-        'ls: the server sent 2 messages, fewer than the 5 asked for: that is all of them, or it lists at most 2 and capped --limit\n',
-      );
+      const note =
+        'ls: the server sent 20 messages, which may be its list maximum: more may exist (it caps --limit there; SCIROCCO_MAX_GET_ALL_MESSAGES sets it)\n';
+      const capped = await ls(['--limit', '50', '--json']);
+      expect(JSON.parse(capped.stdout())).toHaveLength(20);
+      expect(capped.stderr()).toBe(note);
+      const plain = await ls([]);
+      expect(plain.stdout().trimEnd().split('\n')).toHaveLength(21);
+      expect(plain.stderr()).toBe(note);
     });
+  });
+
+  it('ls says nothing more when it shows every message', async () => {
+    for (const payload of ['one', 'two', 'three']) await run(['push', '--to', 'af123', payload]);
+    const some = await run(['ls', '--limit', '10']);
+    expect(some.stdout().trimEnd().split('\n')).toHaveLength(4);
+    expect(some.stderr()).toBe('');
   });
 
   it('ls says when the server sent its default maximum of 100, as more may exist', async () => {
@@ -322,7 +331,7 @@ describe('scirocco client commands', () => {
     expect(all.code).toBe(0);
     expect(all.stdout().trimEnd().split('\n')).toHaveLength(101);
     expect(all.stderr()).toBe(
-      'ls: the server sent 100 messages, as many as it lists by default: more may exist (--limit above its maximum is capped)\n',
+      'ls: the server sent 100 messages, which may be its list maximum: more may exist (it caps --limit there; SCIROCCO_MAX_GET_ALL_MESSAGES sets it)\n',
     );
   });
 });

@@ -228,7 +228,10 @@ describe('scirocco serve: slow clients', () => {
     }
   });
 
-  it('lists the slow-client options in --help', async () => {
+  it('lists the slow-client options in --help, also asked for as -vh', async () => {
+    const grouped = cli(['serve', '-vh', '--port', '0']);
+    expect(await grouped.exit).toBe(0);
+    expect(grouped.stdout()).toMatch(/^Usage: scirocco serve/);
     const run = cli(['serve', '--help']);
     expect(await run.exit).toBe(0);
     for (const word of [
@@ -260,7 +263,7 @@ describe('scirocco serve: slow clients', () => {
     [['--max-connections', '10.5'], '--max-connections must be a positive whole number, got "10.5"', {}],
     [
       ['--headers-timeout', '1m', '--request-timeout', '30s'],
-      'headersTimeoutMs (60000) must not exceed requestTimeoutMs (30000)',
+      '--headers-timeout (60000 ms) must not exceed --request-timeout (30000 ms)',
       {},
     ],
   ])('exits 2 on %j', async (args, message, env) => {
@@ -284,17 +287,32 @@ describe('docs/server.md', () => {
         mode: 0o755,
       },
     );
+    // Its own process group, so that a script that hangs is killed with its server.
     const run = spawn('bash', ['-euc', script!], {
       cwd: dir,
       env: { PATH: `${dir}:${process.env.PATH ?? ''}` },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
-    let out = '';
-    run.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    run.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const [code] = (await once(run, 'exit')) as [number | null];
-    expect(out).toMatch(/^server at http:\/\/127\.0\.0\.1:\d+\n/);
-    expect(out).toContain('DDS endpoint.');
-    expect(code).toBe(0);
+    const killAll = () => {
+      try {
+        process.kill(-(run.pid ?? 0), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const guard = setTimeout(killAll, 15_000);
+    try {
+      let out = '';
+      run.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      run.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const [code] = (await once(run, 'exit')) as [number | null];
+      expect(out).toMatch(/^server at http:\/\/127\.0\.0\.1:\d+\n/);
+      expect(out).toContain('DDS endpoint.');
+      expect(code).toBe(0);
+    } finally {
+      clearTimeout(guard);
+      killAll();
+    }
   });
 });

@@ -156,8 +156,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser build in headless Chromium, 
   }, 60_000);
 
   afterAll(async () => {
-    await browser.close();
-    await new Promise((resolve) => site.server.close(resolve));
+    // Guarded: when the set-up failed, its own error is the one to see.
+    await (browser as Browser | undefined)?.close();
+    await new Promise(
+      (resolve) => (site as typeof site | undefined)?.server.close(resolve) ?? resolve(undefined),
+    );
   });
 
   /** A fresh page (its own preflight and HTTP caches), with its console kept. */
