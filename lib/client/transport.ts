@@ -65,8 +65,9 @@ export class TransportFailure extends Error {
 /**
  * Sends HTTP requests for a client: the got transport on Node ({@link gotTransport}), the fetch
  * transport in browsers ({@link fetchTransport}), or your own. A transport never retries, never
- * follows redirects, never takes an answer from an HTTP cache, and rejects only with a {@link TransportFailure}
- * that holds no header value (so never the token).
+ * follows redirects, never takes an answer from an HTTP cache (the fetch transport, across
+ * origins, relies on the server's `Cache-Control: no-store` for that, as `scirocco serve` sends it),
+ * and rejects only with a {@link TransportFailure} that holds no header value (so never the token).
  *
  * @example
  * ```ts
