@@ -65,6 +65,7 @@ export {
   type OnHandlerError,
 } from './rx/ack-on-complete.js';
 export { pushFrom, PushBufferOverflowError, type PushFromOptions } from './rx/push-from.js';
+export { skipMessages, type OnSkip, type SkipMessagesOptions } from './rx/skip-messages.js';
 export { pushTo, type PushSink } from './rx/push-to.js';
 export type { BackoffOptions } from './rx/backoff.js';
 export type { FlowEvent, FlowEventHandler } from './rx/flow-event.js';

@@ -1,6 +1,6 @@
 // Snippets of docs/reactive.md, type-checked by the test suite.
 import { interval, map } from 'rxjs';
-import { ackOnComplete, createClient, pushTo } from 'scirocco-rx';
+import { ackOnComplete, createClient, pushTo, skipMessages } from 'scirocco-rx';
 
 declare function save(reading: { celsius: number }): Promise<void>;
 const client = createClient({ url: 'http://localhost:8000', node: 'b2', token: 'DEFAULT_TOKEN' });
@@ -25,3 +25,13 @@ export const progress = () => acked;
 client.events$.subscribe((event) => {
   if (event.type === 'cors-suspected') console.error(event.error.message);
 });
+
+// Dropping messages: skipMessages settles what it drops (acks it by default); a plain filter would
+// keep their in-flight slots until the stream stalls.
+client
+  .pull$<{ celsius: number }>()
+  .pipe(
+    skipMessages((message) => message.payload.celsius < -50, { onSkip: { deadLetter: 'dead' } }),
+    ackOnComplete((message) => save(message.payload), { concurrency: 4 }),
+  )
+  .subscribe();

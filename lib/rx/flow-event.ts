@@ -25,6 +25,8 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
  * | `retried` | the try after a backoff was sent |
  * | `requeued` / `dead-lettered` | a failed message was pushed again (to itself, or to the dead-letter node) and acked |
  * | `stranded` | a message claimed but left `processing` and handed to no one |
+ * | `skipped` | `skipMessages` dropped a message and settled it as its `onSkip` says |
+ * | `stalled` | `pull$` has been at its in-flight limit for `stallTimeout` with no message settled: something between it and the settling operator drops messages without settling them (a `filter`: use `skipMessages`) |
  * | `pushed` | `pushFrom` pushed an item |
  */
 export type FlowEvent =
@@ -44,6 +46,15 @@ export type FlowEvent =
       readonly attempt: number;
       readonly delayMs: number;
       readonly error: SciroccoError;
+    }
+  | { readonly type: 'skipped'; readonly node: string; readonly message: MessageMetadata }
+  | {
+      readonly type: 'stalled';
+      readonly node: string;
+      /** Messages emitted and not settled: the stream's in-flight limit. */
+      readonly inFlight: number;
+      /** How long no message was settled. */
+      readonly sinceMs: number;
     }
   | {
       readonly type: 'cors-suspected';

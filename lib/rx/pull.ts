@@ -50,6 +50,12 @@ export interface PullOptions {
    * `concurrency` unless you set it. @default 1
    */
   readonly maxInFlight?: number;
+  /**
+   * After this many milliseconds at the in-flight limit with no message settled, a `stalled`
+   * event says so (once, until a message is settled): the usual cause is an operator that drops
+   * messages without settling them, such as a `filter` (use `skipMessages`). @default 60000
+   */
+  readonly stallTimeout?: number;
   /** Spacing of retries after retryable failures (never giving up by default). */
   readonly backoff?: BackoffOptions;
   /**
@@ -146,6 +152,8 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
   positive('interval', options.interval, false);
   positive('maxMessages', options.maxMessages, true);
   positive('maxInFlight', options.maxInFlight, true);
+  positive('stallTimeout', options.stallTimeout, false);
+  const stallTimeout = options.stallTimeout ?? 60_000;
   const backoff = resolveBackoff(options.backoff);
   const interval = options.interval ?? 500;
   const scheduler = options.scheduler ?? asyncScheduler;
@@ -175,6 +183,8 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
         let timer: Subscription | undefined;
         let running = false;
         let again = false;
+        let settling: Subscription | undefined;
+        let stall: Subscription | undefined;
 
         const flow: MessageFlow = {
           ops,
@@ -184,9 +194,35 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
           demand: (count) => {
             if (options.maxInFlight === undefined && count > capacity) {
               capacity = count;
-              tick();
+              scheduleTick();
             }
           },
+        };
+        /**
+         * Work that downstream triggers (a settlement frees a slot, a demand raises the limit) is
+         * scheduled, never run inside the downstream callback, which may be in the middle of an
+         * operator (a buffer being flushed): the memory queue answers at once, as HTTP never does.
+         */
+        function scheduleTick(): void {
+          settling ??= scheduler.schedule(() => {
+            settling = undefined;
+            tick();
+          });
+        }
+        const settled = () => {
+          outstanding--;
+          stall?.unsubscribe();
+          stall = undefined;
+          scheduleTick();
+        };
+        /** At the limit: say so if no message is settled for `stallTimeout`. */
+        const watchStall = () => {
+          if (stall || outstanding < capacity) return;
+          stall = scheduler.schedule(() => {
+            if (outstanding >= capacity) {
+              emit({ type: 'stalled', node: ops.node, inFlight: outstanding, sinceMs: stallTimeout });
+            }
+          }, stallTimeout);
         };
         const finished = () =>
           stopping || (options.maxMessages !== undefined && emitted >= options.maxMessages);
@@ -249,12 +285,8 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
               outstanding++;
               emitted++;
               emit({ type: 'pulled', node: ops.node, message: message.metadata });
-              subscriber.next(
-                receivedMessage(message, flow, () => {
-                  outstanding--;
-                  tick();
-                }),
-              );
+              subscriber.next(receivedMessage(message, flow, settled));
+              watchStall();
               tick();
             },
             error: (error: unknown) => {
@@ -298,6 +330,8 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
         return () => {
           closed = true;
           timer?.unsubscribe();
+          settling?.unsubscribe();
+          stall?.unsubscribe();
           for (const control of controls) control?.unsubscribe();
         };
       }),

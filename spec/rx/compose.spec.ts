@@ -1,4 +1,14 @@
-import { bufferTime, concatMap, delay, from, map, mergeMap, timer, type OperatorFunction } from 'rxjs';
+import {
+  bufferTime,
+  concatMap,
+  delay,
+  filter,
+  from,
+  map,
+  mergeMap,
+  timer,
+  type OperatorFunction,
+} from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { SciroccoError } from '../../lib/client/scirocco-error.js';
@@ -7,6 +17,7 @@ import { ackOnComplete, type AckOutcome } from '../../lib/rx/ack-on-complete.js'
 import type { FlowEvent } from '../../lib/rx/flow-event.js';
 import { pull$ } from '../../lib/rx/pull.js';
 import type { ReceivedMessage } from '../../lib/rx/received-message.js';
+import { skipMessages } from '../../lib/rx/skip-messages.js';
 import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
 import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
 import { recorder, testScheduler, withOps } from '../support/marbles.js';
@@ -214,5 +225,102 @@ describe('operators between pull$ and ackOnComplete (over HTTP)', () => {
     });
     expect(outcomes).toEqual(Array.from({ length: 12 }, () => 'acked'));
     client.close();
+  });
+});
+
+describe('flows that drop or buffer messages (memory queue, virtual time)', () => {
+  it('bufferTime then from: every message of every buffer is acked, none left processing', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 12; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const outcomes: string[] = [];
+      const subscription = queue
+        .client({ node: 'bb' })
+        .pull$<Reading>({ interval: 5 })
+        .pipe(
+          bufferTime(20),
+          mergeMap((batch) => from(batch)),
+          ackOnComplete(() => 'ok', { concurrency: 4 }),
+        )
+        .subscribe((outcome) => outcomes.push(outcome.status));
+      cold('300ms x').subscribe(() => subscription.unsubscribe());
+      flush();
+      expect(outcomes).toEqual(Array.from({ length: 12 }, () => 'acked'));
+      expect(queue.messages().filter((m) => m.metadata.status === 'processing')).toEqual([]);
+    });
+  });
+
+  it('reports stalled when a filter drops messages without settling them', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 12; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const events: FlowEvent[] = [];
+      const subscription = queue
+        .client({ node: 'bb' })
+        .pull$<Reading>({
+          interval: 5,
+          maxInFlight: 4,
+          stallTimeout: 100,
+          onEvent: (event) => events.push(event),
+        })
+        .pipe(
+          // drops 0..3 without settling them: the stream is at its limit of 4 for good
+          filter((m) => m.payload.n >= 4),
+          ackOnComplete(() => 'ok', { concurrency: 4 }),
+        )
+        .subscribe();
+      cold('350ms x').subscribe(() => subscription.unsubscribe());
+      flush();
+      const stalled = events.filter((event) => event.type === 'stalled');
+      expect(stalled).toEqual([{ type: 'stalled', node: 'bb', inFlight: 4, sinceMs: 100 }]);
+    });
+  });
+
+  it('skipMessages settles what it drops (acked by default), so the flow goes on', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 12; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const events: FlowEvent[] = [];
+      const handled: number[] = [];
+      const subscription = queue
+        .client({ node: 'bb' })
+        .pull$<Reading>({ interval: 5, onEvent: (event) => events.push(event) })
+        .pipe(
+          skipMessages((m) => m.payload.n % 2 === 1),
+          ackOnComplete((m) => handled.push(m.payload.n), { concurrency: 4 }),
+        )
+        .subscribe();
+      cold('100ms x').subscribe(() => subscription.unsubscribe());
+      flush();
+      expect(handled).toEqual([0, 2, 4, 6, 8, 10]);
+      expect(events.filter((event) => event.type === 'skipped')).toHaveLength(6);
+      expect(queue.messages().map((m) => m.metadata.status)).toEqual(
+        Array.from({ length: 12 }, () => 'processed'),
+      );
+    });
+  });
+
+  it.each([
+    ['requeue', 'requeued'],
+    [{ deadLetter: 'dead' }, 'dead-lettered'],
+    ['release', undefined],
+  ] as const)('skipMessages with onSkip %j', (onSkip, event) => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      queue.client({ node: 'aa' }).push$('bb', { n: 1 }).subscribe();
+      const events: FlowEvent[] = [];
+      const subscription = queue
+        .client({ node: 'bb' })
+        .pull$<Reading>({ interval: 5, maxMessages: 1, onEvent: (e) => events.push(e) })
+        .pipe(skipMessages(() => true, { onSkip }))
+        .subscribe();
+      cold('20ms x').subscribe(() => subscription.unsubscribe());
+      flush();
+      const types = events.map((e) => e.type);
+      expect(types).toContain('skipped');
+      if (event) expect(types).toContain(event);
+      const original = queue.messages()[0]!;
+      expect(original.metadata.status).toBe(onSkip === 'release' ? 'processing' : 'processed');
+    });
   });
 });
