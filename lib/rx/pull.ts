@@ -293,6 +293,11 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
               pulling = false;
               if (closed) return;
               if (failures === 0 && isSciroccoError(error)) reportLikelyCors(error, 'pull', ops.node, emit);
+              if (stopping && isSciroccoError(error) && error.retryable) {
+                // Stopping never waits out a backoff: the failed pull brought no message; done.
+                tick();
+                return;
+              }
               if (isSciroccoError(error) && error.retryable && failures < backoff.retries) {
                 failures++;
                 const delayMs = backoffDelay(failures, backoff);

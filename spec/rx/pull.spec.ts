@@ -211,6 +211,29 @@ describe('pull$', () => {
     });
   });
 
+  it('never waits out a backoff to stop: a stop during a pull that then fails completes at once', () => {
+    testScheduler().run(({ cold, hot, expectObservable }) => {
+      const { consumer } = queueWith(1);
+      const failing = withOps(consumer, {
+        pullNext$: () => cold('10ms #', undefined, networkError()),
+      });
+      const stop = hot('5ms s');
+      expectObservable(pull$(failing, { stop, backoff: { initial: 10_000, jitter: 0 } })).toBe('10ms |');
+    });
+  });
+
+  it('never waits out a backoff to stop: a stop while backing off completes at once', () => {
+    testScheduler().run(({ cold, hot, expectObservable }) => {
+      const { consumer } = queueWith(1);
+      const failing = withOps(consumer, {
+        pullNext$: () => cold('1ms #', undefined, networkError()),
+      });
+      expectObservable(pull$(failing, { stop: hot('50ms s'), backoff: { initial: 10_000, jitter: 0 } })).toBe(
+        '50ms |',
+      );
+    });
+  });
+
   it('stops gracefully when the stop Observable completes (as takeUntilDestroyed makes it)', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const { consumer } = queueWith(0);
