@@ -9,6 +9,7 @@ import {
   Observable,
   of,
   Subscription,
+  tap,
   throwError,
   type ObservableInput,
   type OperatorFunction,
@@ -18,7 +19,7 @@ import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { validateNodeId } from '../protocol/validation.js';
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
-import type { MessageFlow, ReceivedMessage } from './received-message.js';
+import type { MessageFlow, ReceivedMessage, SettleStep } from './received-message.js';
 import { retryWithBackoff } from './retry-with-backoff.js';
 
 /** What `ackOnComplete` does with a message whose handler failed. */
@@ -77,6 +78,10 @@ export type AckOutcome<T = unknown, R = unknown, O = T> =
       /** Where the message ended: still `processing`, or acked after a copy was pushed. */
       readonly disposition: 'left' | 'requeued' | 'dead-lettered';
       /** The copy pushed by `requeue` or to the dead-letter node. */
+      /**
+       * The copy pushed by `requeue` or to the dead-letter node; also when the ack of the original
+       * failed after it (`disposition: 'left'` with `dispositionError`): then both exist.
+       */
       readonly copy?: SciroccoMessage<O>;
       /** Why the requeue or dead-letter push (or the ack after it) failed, leaving the message. */
       readonly dispositionError?: unknown;
@@ -187,8 +192,16 @@ export function ackOnComplete<T, R = unknown, O = T>(
       report(error);
       if (onError === 'leave' || !flow) return of(failed({ error, stage: 'handler', disposition: 'left' }));
       const disposition = onError === 'requeue' ? 'requeued' : 'dead-lettered';
+      // The copy, once pushed, is named in the outcome even when the ack of the original fails.
+      let pushed: SciroccoMessage<O> | undefined;
+      const step: SettleStep = (operation, work) =>
+        retried(operation, work).pipe(
+          tap((value) => {
+            if (operation === 'push') pushed = value as SciroccoMessage<O>;
+          }),
+        );
       const copied =
-        onError === 'requeue' ? message.requeue(retried) : message.deadLetter(onError.deadLetter, retried);
+        onError === 'requeue' ? message.requeue(step) : message.deadLetter(onError.deadLetter, step);
       return copied.pipe(
         map((copy): AckOutcome<T, R, O> => ({
           status: 'failed',
@@ -199,7 +212,15 @@ export function ackOnComplete<T, R = unknown, O = T>(
           copy,
         })),
         catchError((dispositionError: unknown) =>
-          of(failed({ error, stage: 'handler', disposition: 'left', dispositionError })),
+          of(
+            failed({
+              error,
+              stage: 'handler',
+              disposition: 'left',
+              dispositionError,
+              ...(pushed ? { copy: pushed } : {}),
+            }),
+          ),
         ),
       );
     };

@@ -1,4 +1,5 @@
-import { map, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
+import { catchError, map, switchMap, tap, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import type { FlowEventHandler } from './flow-event.js';
 import type { QueueOps } from './queue-ops.js';
@@ -46,7 +47,8 @@ export interface ReceivedMessage<T = unknown, O = T> extends SciroccoMessage<T> 
    * A cold Observable that acks the message when subscribed (it becomes `processed`), emits the
    * acked message and completes, and frees the message's slot. Unsubscribing stops listening but
    * lets a request already sent finish: the message was handled, it should end `processed`. It
-   * does not retry; `ackOnComplete` does.
+   * does not retry; `ackOnComplete` does. A `not-found` answer is checked: when the message is
+   * `processed` at this node already (an earlier ack whose answer was lost), that is a success.
    */
   ack(): Observable<SciroccoMessage<O>>;
   /** Frees the message's slot without acking it: it stays `processing` on the server. */
@@ -79,6 +81,27 @@ export interface MessageFlow {
 
 const once: SettleStep = (_operation, work) => work;
 
+/**
+ * Acks a message of `flow`; a `not-found` answer is checked with a look-up: an ack whose answer was
+ * lost, retried, finds the message `processed` already, and that is a success, not a failure.
+ */
+function confirmedAck<T>(flow: MessageFlow, id: string): Observable<SciroccoMessage<T>> {
+  return flow.ack<T>(id).pipe(
+    catchError((error: unknown) => {
+      if (!isSciroccoError(error) || error.kind !== 'not-found') return throwError(() => error);
+      return flow.ops.get$<T>(id).pipe(
+        catchError(() => throwError(() => error)),
+        map((found) => {
+          if (found.metadata.status !== 'processed' || found.metadata.nodeDestination !== flow.ops.node) {
+            throw error;
+          }
+          return found;
+        }),
+      );
+    }),
+  );
+}
+
 /** Wraps a claimed message; `settle` frees its slot once, whichever way it is settled. */
 export function receivedMessage<T>(
   message: SciroccoMessage<T>,
@@ -96,7 +119,9 @@ export function receivedMessage<T>(
   /** The one requeue sequence: push a copy to `target`, ack the original, report, free the slot. */
   const copyTo = (target: string, step: SettleStep): Observable<SciroccoMessage<T>> =>
     step('push', flow.ops.push$(target, payload as object, { payloadType: metadata.payloadType })).pipe(
-      switchMap((copy) => step('ack', flow.ack<T>(metadata.id)).pipe(map(() => copy as SciroccoMessage<T>))),
+      switchMap((copy) =>
+        step('ack', confirmedAck<T>(flow, metadata.id)).pipe(map(() => copy as SciroccoMessage<T>)),
+      ),
       tap((copy) => {
         flow.emit(
           target === node
@@ -110,7 +135,7 @@ export function receivedMessage<T>(
     metadata,
     payload,
     ack: () =>
-      flow.ack<T>(metadata.id).pipe(
+      confirmedAck<T>(flow, metadata.id).pipe(
         tap((acked) => {
           flow.emit({ type: 'acked', node, message: acked.metadata });
           release();

@@ -324,3 +324,65 @@ describe('flows that drop or buffer messages (memory queue, virtual time)', () =
     });
   });
 });
+
+describe('truthful outcomes', () => {
+  const timedOut = () => new SciroccoError('timeout', 'ack PATCH: no answer in time', { operation: 'ack' });
+
+  it('an ack whose answer was lost, retried into a 404, is acked when the message is processed', () => {
+    testScheduler().run(({ flush }) => {
+      const queue = createMemoryQueue();
+      queue.client({ node: 'aa' }).push$('bb', { n: 1 }).subscribe();
+      const consumer = queue.client({ node: 'bb' });
+      let calls = 0;
+      // The first ack reaches the server, but its answer never comes back.
+      const lossy = withOps(consumer, {
+        ack$: (id) =>
+          ++calls === 1
+            ? consumer.ack$(id).pipe(
+                map(() => {
+                  throw timedOut();
+                }),
+              )
+            : consumer.ack$(id),
+      });
+      const outcomes: string[] = [];
+      const events: FlowEvent[] = [];
+      pull$<Reading>(lossy, { stopWhenEmpty: true, onEvent: (event) => events.push(event) })
+        .pipe(ackOnComplete(() => 'done', { backoff: { initial: 10, jitter: 0 } }))
+        .subscribe((outcome) => outcomes.push(outcome.status));
+      flush();
+      expect(calls).toBe(2);
+      expect(outcomes).toEqual(['acked']);
+      expect(events.filter((event) => event.type === 'failed')).toEqual([]);
+      expect(queue.messages()[0]!.metadata.status).toBe('processed');
+    });
+  });
+
+  it('a requeue whose copy was pushed but whose ack failed names the copy in its outcome', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      queue.client({ node: 'aa' }).push$('bb', { n: 1 }).subscribe();
+      const consumer = queue.client({ node: 'bb' });
+      const unackable = withOps(consumer, {
+        ack$: () =>
+          cold('-#', undefined, new SciroccoError('server', 'ack PATCH: 503', { operation: 'ack' })),
+      });
+      let outcome: AckOutcome<Reading> | undefined;
+      pull$<Reading>(unackable, { maxMessages: 1 })
+        .pipe(
+          ackOnComplete(
+            () => {
+              throw new Error('boom');
+            },
+            { onError: 'requeue', backoff: { retries: 1, initial: 5, jitter: 0 } },
+          ),
+        )
+        .subscribe((o) => (outcome = o));
+      flush();
+      expect(outcome?.status === 'failed' && outcome.disposition).toBe('left');
+      const copy = outcome?.status === 'failed' ? outcome.copy : undefined;
+      expect(copy?.metadata.id).toBe(queue.messages()[1]!.metadata.id);
+      expect(copy?.payload).toEqual({ n: 1 });
+    });
+  });
+});
