@@ -77,7 +77,6 @@ export type AckOutcome<T = unknown, R = unknown, O = T> =
       readonly stage: 'handler' | 'ack';
       /** Where the message ended: still `processing`, or acked after a copy was pushed. */
       readonly disposition: 'left' | 'requeued' | 'dead-lettered';
-      /** The copy pushed by `requeue` or to the dead-letter node. */
       /**
        * The copy pushed by `requeue` or to the dead-letter node; also when the ack of the original
        * failed after it (`disposition: 'left'` with `dispositionError`): then both exist.
