@@ -56,7 +56,7 @@ export type { Bytes, Payload, PayloadOf } from './client/payload.js';
 export type { SciroccoClient, ReactiveMethods } from './rx/scirocco-client.js';
 export { fromResultCall, type QueueOps, type PushOptions$ } from './rx/queue-ops.js';
 export { pull$, type PullOptions } from './rx/pull.js';
-export type { MessageFlow, ReceivedMessage, SettleStep } from './rx/received-message.js';
+export type { MessageFlow, ReceivedMessage, RequeueOptions, SettleStep } from './rx/received-message.js';
 export {
   ackOnComplete,
   type AckOnCompleteOptions,

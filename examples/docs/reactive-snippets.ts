@@ -35,3 +35,16 @@ client
     ackOnComplete((message) => save(message.payload), { concurrency: 4 }),
   )
   .subscribe();
+
+// Poison messages: a requeued copy waits, and after maxAttempts deliveries goes to the dead letters.
+client
+  .pull$<{ url: string }>()
+  .pipe(
+    ackOnComplete((message) => fetch(message.payload.url), {
+      onError: 'requeue',
+      maxAttempts: 3,
+      requeueDelay: { initial: 5_000 },
+      deadLetter: 'dead',
+    }),
+  )
+  .subscribe();

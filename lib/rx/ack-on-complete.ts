@@ -18,7 +18,8 @@ import {
 import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { validateNodeId } from '../protocol/validation.js';
-import { resolveBackoff, type BackoffOptions } from './backoff.js';
+import { attemptCounter } from './attempt-counter.js';
+import { backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.js';
 import type { MessageFlow, ReceivedMessage, SettleStep } from './received-message.js';
 import { retryWithBackoff } from './retry-with-backoff.js';
 
@@ -44,6 +45,20 @@ export interface AckOnCompleteOptions {
    * @default 'leave'
    */
   readonly onError?: OnHandlerError;
+  /**
+   * With `onError: 'requeue'`: the deliveries a message gets before it is given up, counting its
+   * requeued copies (within this process: a copy is a new message to the server). Then it goes to
+   * `deadLetter`, or without one it is left `processing`, and its outcome says so. @default 5
+   */
+  readonly maxAttempts?: number;
+  /**
+   * With `onError: 'requeue'`: how long a requeued copy waits before it is due, after the n-th
+   * failed delivery (a scheduled push), so that a failing message does not loop hot.
+   * @default 1 s, doubling up to 60 s, with jitter
+   */
+  readonly requeueDelay?: Omit<BackoffOptions, 'retries'>;
+  /** With `onError: 'requeue'`: where a message goes when its `maxAttempts` are used up. */
+  readonly deadLetter?: string;
   /** Spacing of retries of acks and pushes that fail retryably. @default 5 retries from 500 ms */
   readonly backoff?: BackoffOptions;
   /** Where retry timers run. @default the scheduler of the `pull$` the messages come from */
@@ -84,6 +99,8 @@ export type AckOutcome<T = unknown, R = unknown, O = T> =
       readonly copy?: SciroccoMessage<O>;
       /** Why the requeue or dead-letter push (or the ack after it) failed, leaving the message. */
       readonly dispositionError?: unknown;
+      /** The deliveries the message had, this one included (its requeued copies' counted). */
+      readonly attempts: number;
     };
 
 /** A handler's answer: an Observable (its last value counts), a Promise, or a plain value. */
@@ -108,10 +125,18 @@ function checkOptions(options: AckOnCompleteOptions): void {
       `ackOnComplete: concurrency must be a positive whole number, got ${String(concurrency)}`,
     );
   }
-  if (typeof onError === 'object') {
-    const node = validateNodeId(onError.deadLetter, 'deadLetter node id');
-    if (node.isErr()) throw new RangeError(`ackOnComplete: ${node.error}`);
-  } else if (!(['leave', 'requeue'] as unknown[]).includes(onError)) {
+  const { maxAttempts = 5, deadLetter } = options;
+  if (!(maxAttempts >= 1) || (Number.isFinite(maxAttempts) && !Number.isSafeInteger(maxAttempts))) {
+    throw new RangeError(
+      `ackOnComplete: maxAttempts must be a positive whole number or Infinity, got ${String(maxAttempts)}`,
+    );
+  }
+  for (const node of [typeof onError === 'object' ? onError.deadLetter : undefined, deadLetter]) {
+    if (node === undefined) continue;
+    const checked = validateNodeId(node, 'deadLetter node id');
+    if (checked.isErr()) throw new RangeError(`ackOnComplete: ${checked.error}`);
+  }
+  if (typeof onError !== 'object' && !(['leave', 'requeue'] as unknown[]).includes(onError)) {
     throw new RangeError(
       `ackOnComplete: onError must be 'leave', 'requeue' or { deadLetter: node }, got ${JSON.stringify(onError)}`,
     );
@@ -156,21 +181,27 @@ export function ackOnComplete<T, R = unknown, O = T>(
   const concurrency = options.concurrency ?? 1;
   const onError = options.onError ?? 'leave';
   const backoff = resolveBackoff(options.backoff, 5);
+  const maxAttempts = options.maxAttempts ?? 5;
+  const requeueDelay = resolveBackoff({ initial: 1_000, max: 60_000, jitter: 0.2, ...options.requeueDelay });
 
-  return (source) =>
-    source.pipe(
+  return (source) => {
+    const attempts = attemptCounter();
+    return source.pipe(
       mergeMap((message) => {
         // A message made by hand (not by pull$) has no flow: it can only be acked or left.
         const flow = (message as { flow?: MessageFlow }).flow;
         flow?.demand(concurrency);
-        return settle(message, flow);
+        return settle(message, flow, attempts);
       }, concurrency),
     );
+  };
 
   function settle(
     message: ReceivedMessage<T, O>,
     flow: MessageFlow | undefined,
+    attempts: ReturnType<typeof attemptCounter>,
   ): Observable<AckOutcome<T, R, O>> {
+    const attempt = attempts.of(message.metadata);
     const scheduler = options.scheduler ?? flow?.scheduler ?? asyncScheduler;
     const node = flow?.ops.node ?? message.metadata.nodeDestination;
     const emit = flow?.emit ?? (() => undefined);
@@ -181,26 +212,36 @@ export function ackOnComplete<T, R = unknown, O = T>(
     };
     /** An outcome that leaves the message `processing`: its slot is freed. */
     const failed = (
-      fields: Omit<Extract<AckOutcome<T, R, O>, { status: 'failed' }>, 'status' | 'message'>,
+      fields: Omit<Extract<AckOutcome<T, R, O>, { status: 'failed' }>, 'status' | 'message' | 'attempts'>,
     ) => {
       message.release();
-      return { status: 'failed' as const, message, ...fields };
+      return { status: 'failed' as const, message, attempts: attempt, ...fields };
     };
 
     const dispose = (error: unknown): Observable<AckOutcome<T, R, O>> => {
       report(error);
       if (onError === 'leave' || !flow) return of(failed({ error, stage: 'handler', disposition: 'left' }));
-      const disposition = onError === 'requeue' ? 'requeued' : 'dead-lettered';
+      // A requeue whose attempts are used up goes to the dead-letter node, or is left.
+      const exhausted = onError === 'requeue' && attempt >= maxAttempts;
+      if (exhausted && options.deadLetter === undefined) {
+        return of(failed({ error, stage: 'handler', disposition: 'left' }));
+      }
+      const target = onError !== 'requeue' ? onError.deadLetter : exhausted ? options.deadLetter : undefined;
+      const disposition = target === undefined ? 'requeued' : 'dead-lettered';
       // The copy, once pushed, is named in the outcome even when the ack of the original fails.
       let pushed: SciroccoMessage<O> | undefined;
       const step: SettleStep = (operation, work) =>
         retried(operation, work).pipe(
           tap((value) => {
-            if (operation === 'push') pushed = value as SciroccoMessage<O>;
+            if (operation !== 'push') return;
+            pushed = value as SciroccoMessage<O>;
+            attempts.copied(pushed.metadata, attempt);
           }),
         );
       const copied =
-        onError === 'requeue' ? message.requeue(step) : message.deadLetter(onError.deadLetter, step);
+        target === undefined
+          ? message.requeue({ step, delayMs: backoffDelay(attempt, requeueDelay) })
+          : message.deadLetter(target, step);
       return copied.pipe(
         map((copy): AckOutcome<T, R, O> => ({
           status: 'failed',
@@ -209,6 +250,7 @@ export function ackOnComplete<T, R = unknown, O = T>(
           stage: 'handler',
           disposition,
           copy,
+          attempts: attempt,
         })),
         catchError((dispositionError: unknown) =>
           of(

@@ -10,6 +10,14 @@ import type { QueueOps } from './queue-ops.js';
  */
 export type SettleStep = <V>(operation: 'push' | 'ack', work: Observable<V>) => Observable<V>;
 
+/** Options of {@link ReceivedMessage.requeue}. */
+export interface RequeueOptions {
+  /** The copy becomes due this many milliseconds later (a scheduled push). @default 0 */
+  readonly delayMs?: number;
+  /** Wraps each step (the push, the ack). @default each runs once */
+  readonly step?: SettleStep;
+}
+
 /**
  * A message `pull$` claimed: its metadata and payload, and everything that settles it.
  *
@@ -55,10 +63,10 @@ export interface ReceivedMessage<T = unknown, O = T> extends SciroccoMessage<T> 
   release(): void;
   /**
    * A cold Observable that pushes a copy of the message to this node (a new id, `tries` 0, at the
-   * end of the queue), then acks the original; it emits the copy, reports `requeued` and frees
+   * end of the queue, due after `delayMs` on the stream's clock), then acks the original; it emits the copy, reports `requeued` and frees
    * the slot. The protocol has no nack: this is how a message goes back to the queue.
    */
-  requeue(step?: SettleStep): Observable<SciroccoMessage<O>>;
+  requeue(options?: RequeueOptions): Observable<SciroccoMessage<O>>;
   /**
    * A cold Observable that pushes a copy of the message to the dead-letter node `node`, then acks
    * the original; it emits the copy, reports `dead-lettered` and frees the slot.
@@ -117,8 +125,14 @@ export function receivedMessage<T>(
     settle();
   };
   /** The one requeue sequence: push a copy to `target`, ack the original, report, free the slot. */
-  const copyTo = (target: string, step: SettleStep): Observable<SciroccoMessage<T>> =>
-    step('push', flow.ops.push$(target, payload as object, { payloadType: metadata.payloadType })).pipe(
+  const copyTo = (target: string, step: SettleStep, delayMs = 0): Observable<SciroccoMessage<T>> =>
+    step(
+      'push',
+      flow.ops.push$(target, payload as object, {
+        payloadType: metadata.payloadType,
+        ...(delayMs > 0 ? { scheduledAt: new Date(flow.scheduler.now() + delayMs) } : {}),
+      }),
+    ).pipe(
       switchMap((copy) =>
         step('ack', confirmedAck<T>(flow, metadata.id)).pipe(map(() => copy as SciroccoMessage<T>)),
       ),
@@ -142,7 +156,7 @@ export function receivedMessage<T>(
         }),
       ),
     release,
-    requeue: (step = once) => copyTo(node, step),
+    requeue: ({ step = once, delayMs = 0 }: RequeueOptions = {}) => copyTo(node, step, delayMs),
     deadLetter: (target: string, step = once) => copyTo(target, step),
     flow,
   });

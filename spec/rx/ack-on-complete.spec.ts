@@ -149,7 +149,7 @@ describe('ackOnComplete', () => {
                 throw new Error('first try fails');
               }
             },
-            { onError: 'requeue' },
+            { onError: 'requeue', requeueDelay: { initial: 0 } },
           ),
         )
         .subscribe((o) => (outcomes = [...outcomes, o]));

@@ -77,7 +77,7 @@ describe('operators between pull$ and ackOnComplete (memory queue, virtual time)
                 }
                 return cold('---x|', { x: message.payload.scaled });
               }),
-            { concurrency: 4, onError: 'requeue' },
+            { concurrency: 4, onError: 'requeue', requeueDelay: { initial: 0 } },
           ),
         )
         .subscribe((outcome) => outcomes.push(outcomeOf(outcome)));
@@ -185,7 +185,7 @@ describe('operators between pull$ and ackOnComplete (over HTTP)', () => {
               }
               return message.payload.scaled;
             },
-            { concurrency: 4, onError: 'requeue' },
+            { concurrency: 4, onError: 'requeue', requeueDelay: { initial: 0 } },
           ),
         )
         .subscribe({
@@ -384,5 +384,87 @@ describe('truthful outcomes', () => {
       expect(copy?.metadata.id).toBe(queue.messages()[1]!.metadata.id);
       expect(copy?.payload).toEqual({ n: 1 });
     });
+  });
+});
+
+describe('poison messages', () => {
+  it('a requeued copy waits a backoff delay: failing messages do not loop hot', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 2; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const events: FlowEvent[] = [];
+      const subscription = queue
+        .client({ node: 'bb' })
+        .pull$<Reading>({ interval: 5, onEvent: (event) => events.push(event) })
+        .pipe(
+          ackOnComplete(
+            () => {
+              throw new Error('always');
+            },
+            { concurrency: 2, onError: 'requeue' },
+          ),
+        )
+        .subscribe();
+      cold('300ms x').subscribe(() => subscription.unsubscribe());
+      flush();
+      // The default first delay is 1 s: one requeue each in 300 ms (there were dozens).
+      expect(events.filter((event) => event.type === 'requeued')).toHaveLength(2);
+      const copies = queue.messages().filter((m) => m.metadata.status === 'scheduled');
+      // 1 s less a jitter of up to 20 %
+      for (const copy of copies) expect(copy.metadata.scheduledTime?.getTime()).toBeGreaterThanOrEqual(800);
+      for (const copy of copies) expect(copy.metadata.scheduledTime?.getTime()).toBeLessThanOrEqual(1_000);
+      expect(copies).toHaveLength(2);
+    });
+  });
+
+  it('after maxAttempts deliveries a message goes to deadLetter, or is left and reported', () => {
+    for (const deadLetter of ['dead', undefined]) {
+      testScheduler().run(({ cold, flush }) => {
+        const queue = createMemoryQueue();
+        queue.client({ node: 'aa' }).push$('bb', { n: 7 }).subscribe();
+        const outcomes: string[] = [];
+        const subscription = queue
+          .client({ node: 'bb' })
+          .pull$<Reading>({ interval: 5 })
+          .pipe(
+            ackOnComplete(
+              () => {
+                throw new Error('always');
+              },
+              {
+                onError: 'requeue',
+                maxAttempts: 3,
+                requeueDelay: { initial: 10, jitter: 0 },
+                ...(deadLetter ? { deadLetter } : {}),
+              },
+            ),
+          )
+          .subscribe((outcome) =>
+            outcomes.push(
+              outcome.status === 'failed' ? `${outcome.disposition}@${outcome.attempts}` : 'acked',
+            ),
+          );
+        cold('200ms x').subscribe(() => subscription.unsubscribe());
+        flush();
+        expect(outcomes).toEqual(['requeued@1', 'requeued@2', deadLetter ? 'dead-lettered@3' : 'left@3']);
+        const last = queue.messages().at(-1)!;
+        expect(last.metadata.nodeDestination).toBe(deadLetter ?? 'bb');
+        expect(last.metadata.status).toBe(deadLetter ? 'pending' : 'processing');
+      });
+    }
+  });
+});
+
+describe('ackOnComplete poison options', () => {
+  it.each([
+    [{ maxAttempts: 0 }, 'ackOnComplete: maxAttempts must be a positive whole number or Infinity, got 0'],
+    [{ maxAttempts: 2.5 }, 'ackOnComplete: maxAttempts must be a positive whole number or Infinity, got 2.5'],
+    [
+      { deadLetter: 'not hex' },
+      'ackOnComplete: deadLetter node id must be a non-empty hexadecimal string (0-9, a-f, A-F), got "not hex"',
+    ],
+    [{ requeueDelay: { initial: -1 } }, 'backoff.initial must be a number >= 0, got -1'],
+  ])('refuses %j', (options, message) => {
+    expect(() => ackOnComplete(undefined, options)).toThrow(new RangeError(message));
   });
 });
