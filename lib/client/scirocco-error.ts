@@ -50,6 +50,8 @@ export interface SciroccoErrorDetails {
   readonly messageId?: string | undefined;
   /** The source item a `pushFrom` could not push. */
   readonly item?: unknown;
+  /** The other items a `pushFrom` had taken from its source and not pushed when it gave up. */
+  readonly unpushed?: readonly unknown[];
   readonly cause?: unknown;
 }
 
@@ -86,6 +88,11 @@ export class SciroccoError extends Error {
   readonly messageId?: string;
   /** The source item a `pushFrom` could not push. */
   readonly item?: unknown;
+  /**
+   * For a `pushFrom` that gave up: the other items it had taken from its source and not pushed —
+   * waiting for a slot (never sent), or sent with no answer yet (those may still be stored).
+   */
+  readonly unpushed?: readonly unknown[];
 
   constructor(kind: SciroccoErrorKind, message: string, details: SciroccoErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -96,10 +103,14 @@ export class SciroccoError extends Error {
     if (details.fieldErrors !== undefined) this.fieldErrors = details.fieldErrors;
     if (details.messageId !== undefined) this.messageId = details.messageId;
     if ('item' in details) this.item = details.item;
+    if (details.unpushed !== undefined) this.unpushed = details.unpushed;
   }
 
-  /** The same error, naming the source item it was about. */
-  withItem(item: unknown): SciroccoError {
+  /**
+   * The same error, naming the source item it was about and, for a `pushFrom` that gave up, the
+   * other items it had taken from its source and not pushed.
+   */
+  withItem(item: unknown, unpushed?: readonly unknown[]): SciroccoError {
     const { kind, message, operation, status, fieldErrors, messageId } = this;
     return new SciroccoError(kind, message, {
       operation,
@@ -107,6 +118,7 @@ export class SciroccoError extends Error {
       fieldErrors,
       messageId,
       item,
+      ...(unpushed === undefined ? {} : { unpushed }),
       cause: this.cause,
     });
   }

@@ -5,6 +5,7 @@ import {
   finalize,
   from,
   isObservable,
+  map,
   mergeMap,
   Observable,
   Subscription,
@@ -77,7 +78,11 @@ export interface PushFromOptions<I> {
  */
 export class PushBufferOverflowError extends Error {
   override readonly name = 'PushBufferOverflowError';
-  constructor(readonly maxBuffered: number) {
+  constructor(
+    readonly maxBuffered: number,
+    /** The items taken from the source and not pushed, the one that overflowed last. */
+    readonly unpushed: readonly unknown[] = [],
+  ) {
     super(
       `pushFrom: more than ${maxBuffered} items are waiting for a push slot (maxBuffered); the source is faster than the server: raise concurrency or maxBuffered, or slow the source`,
     );
@@ -204,26 +209,43 @@ export function pushFrom<I extends Payload>(
       tap((message) => {
         emit({ type: 'pushed', node: ops.node, message: message.metadata });
       }),
-      catchError((error: unknown) =>
-        throwError(() => (isSciroccoError(error) ? error.withItem(item) : error)),
-      ),
     );
   };
 
   return defer(() => {
-    if (isAsyncIterable(source)) return lazyMerge(source, concurrency, pushOne);
-    if (!isObservable(source)) return from(source).pipe(mergeMap(pushOne, concurrency));
+    // Every item taken from the source and not pushed yet: named in the error if it gives up.
+    const held = new Set<{ readonly item: I }>();
+    const take = (item: I) => {
+      const entry = { item };
+      held.add(entry);
+      return entry;
+    };
+    const unpushed = () => [...held].map((entry) => entry.item);
+    const pushEntry = (entry: { readonly item: I }) =>
+      pushOne(entry.item).pipe(
+        tap(() => held.delete(entry)),
+        catchError((error: unknown) => {
+          held.delete(entry);
+          return throwError(() => (isSciroccoError(error) ? error.withItem(entry.item, unpushed()) : error));
+        }),
+      );
+    if (isAsyncIterable(source)) return lazyMerge(source, concurrency, (item) => pushEntry(take(item)));
+    if (!isObservable(source)) return from(source).pipe(map(take), mergeMap(pushEntry, concurrency));
     let waiting = 0;
     let active = 0;
     return source.pipe(
-      tap(() => {
-        if (active + waiting >= concurrency + maxBuffered) throw new PushBufferOverflowError(maxBuffered);
+      map((item) => {
+        const entry = take(item);
+        if (active + waiting >= concurrency + maxBuffered) {
+          throw new PushBufferOverflowError(maxBuffered, unpushed());
+        }
         waiting++;
+        return entry;
       }),
-      mergeMap((item) => {
+      mergeMap((entry) => {
         waiting--;
         active++;
-        return pushOne(item).pipe(finalize(() => active--));
+        return pushEntry(entry).pipe(finalize(() => active--));
       }, concurrency),
     );
   });

@@ -56,7 +56,7 @@ describe('pushFrom', () => {
       expectObservable(pushFrom(slow, source, { to: 'bb', maxBuffered: 2 })).toBe(
         '---#',
         undefined,
-        new PushBufferOverflowError(2),
+        new PushBufferOverflowError(2, ['a', 'b', 'c', 'd']),
       );
     });
     expect(new PushBufferOverflowError(2).message).toBe(
@@ -94,8 +94,45 @@ describe('pushFrom', () => {
       const expected = new SciroccoError('invalid-argument', 'push: payload must not be empty', {
         operation: 'push',
         item: '',
+        unpushed: [],
       });
       expectObservable(pushed).toBe('a-#', { a: 'fine' }, expected);
+    });
+  });
+
+  it('names in the error every other item it took and did not push: in flight and waiting', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const producer = createMemoryQueue().client({ node: 'aa' });
+      const refused = new SciroccoError('validation', 'push POST /messageQueue: 400', { operation: 'push' });
+      // b is refused after 10 ms, while a is still in flight and c, d, e wait for a slot
+      const slow = withOps(producer, {
+        push$: (to, payload, options) =>
+          payload === 'b'
+            ? cold('10ms #', undefined, refused)
+            : producer.push$(to, payload, options).pipe(delay(20)),
+      });
+      const source = cold('(abcde|)', { a: 'a', b: 'b', c: 'c', d: 'd', e: 'e' });
+      const pushed = pushFrom(slow, source, { to: 'bb', concurrency: 2 });
+      expectObservable(pushed).toBe('10ms #', undefined, refused.withItem('b', ['a', 'c', 'd', 'e']));
+    });
+  });
+
+  it('names the items it held when a hot source overflows maxBuffered', () => {
+    testScheduler().run(({ hot }) => {
+      const producer = createMemoryQueue().client({ node: 'aa' });
+      const slow = withOps(producer, {
+        push$: (to, payload, options) => producer.push$(to, payload, options).pipe(delay(50)),
+      });
+      let caught: PushBufferOverflowError | undefined;
+      pushFrom(slow, hot('-a-b-c-d-|', { a: 'a', b: 'b', c: 'c', d: 'd' }), {
+        to: 'bb',
+        maxBuffered: 1,
+      }).subscribe({
+        error: (error: PushBufferOverflowError) => (caught = error),
+      });
+      hot('20ms x').subscribe(() => {
+        expect(caught?.unpushed).toEqual(['a', 'b', 'c']);
+      });
     });
   });
 
