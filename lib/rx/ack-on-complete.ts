@@ -8,7 +8,6 @@ import {
   mergeMap,
   Observable,
   of,
-  Subscription,
   tap,
   throwError,
   type ObservableInput,
@@ -57,6 +56,14 @@ export interface AckOnCompleteOptions {
    * @default 1 s, doubling up to 60 s, with jitter
    */
   readonly requeueDelay?: Omit<BackoffOptions, 'retries'>;
+  /**
+   * What happens to a message whose Observable handler an unsubscribe stops: `'requeue'` pushes a
+   * copy to this node and acks the original; `'strand'` leaves it `processing`. Either way a
+   * `requeued` or `stranded` event reports it. A Promise handler cannot be stopped: its message
+   * is acked when it resolves (or handled by `onError`). An ack or requeue in flight is let finish.
+   * @default 'requeue'
+   */
+  readonly onUnsubscribe?: 'requeue' | 'strand';
   /** With `onError: 'requeue'`: where a message goes when its `maxAttempts` are used up. */
   readonly deadLetter?: string;
   /** Spacing of retries of acks and pushes that fail retryably. @default 5 retries from 500 ms */
@@ -182,6 +189,7 @@ export function ackOnComplete<T, R = unknown, O = T>(
   const onError = options.onError ?? 'leave';
   const backoff = resolveBackoff(options.backoff, 5);
   const maxAttempts = options.maxAttempts ?? 5;
+  const onUnsubscribe = options.onUnsubscribe ?? 'requeue';
   const requeueDelay = resolveBackoff({ initial: 1_000, max: 60_000, jitter: 0.2, ...options.requeueDelay });
 
   return (source) => {
@@ -266,16 +274,45 @@ export function ackOnComplete<T, R = unknown, O = T>(
       );
     };
 
+    /** A message whose handler was stopped by an unsubscribe: requeued, or left and reported. */
+    const handBack = () => {
+      const reason = 'its handler was stopped by an unsubscribe';
+      const stranded = (why: string) => {
+        emit({ type: 'stranded', node, message: message.metadata, reason: why });
+        message.release();
+      };
+      if (onUnsubscribe === 'strand' || !flow) {
+        stranded(reason);
+        return;
+      }
+      message.requeue({ step: retried }).subscribe({
+        error: (error: unknown) => {
+          stranded(`${reason}; requeue failed: ${String(error)}`);
+        },
+      });
+    };
+
     // Hand-rolled rather than a chain of operators: this runs once per message, and the common
     // path (handler completes, ack succeeds at once) should cost a few function calls.
     return new Observable<AckOutcome<T, R, O>>((subscriber) => {
-      const subscriptions = new Subscription();
       const emitOutcome = (outcome: AckOutcome<T, R, O>) => {
         subscriber.next(outcome);
         subscriber.complete();
       };
+      // A plain observer, not the subscriber itself: settling goes on after an unsubscribe, and a
+      // closed subscriber would stop it at once.
       const follow = (source: Observable<AckOutcome<T, R, O>>) => {
-        subscriptions.add(source.subscribe(subscriber));
+        source.subscribe({
+          next: (outcome) => {
+            subscriber.next(outcome);
+          },
+          error: (error: unknown) => {
+            subscriber.error(error);
+          },
+          complete: () => {
+            subscriber.complete();
+          },
+        });
       };
       const acked = (result: R | undefined): AckOutcome<T, R, O> => ({ status: 'acked', message, result });
       const ackFailed = (error: unknown): AckOutcome<T, R, O> => {
@@ -283,61 +320,80 @@ export function ackOnComplete<T, R = unknown, O = T>(
         return failed({ error, stage: 'ack', disposition: 'left' });
       };
       const runAck = (result: R | undefined) => {
-        subscriptions.add(
-          message.ack().subscribe({
-            next: () => {
-              emitOutcome(acked(result));
-            },
-            error: (error: unknown) => {
-              if (!isSciroccoError(error) || !error.retryable) {
-                emitOutcome(ackFailed(error));
-                return;
-              }
-              // Replay the first failure so the retries keep their count and spacing.
-              let replayed = false;
-              const again = defer(() => {
-                if (replayed) return message.ack();
-                replayed = true;
-                return throwError(() => error);
-              });
-              follow(
-                retried('ack', again).pipe(
-                  map(() => acked(result)),
-                  catchError((finalError: unknown) => of(ackFailed(finalError))),
-                ),
-              );
-            },
-          }),
-        );
+        message.ack().subscribe({
+          next: () => {
+            emitOutcome(acked(result));
+          },
+          error: (error: unknown) => {
+            if (!isSciroccoError(error) || !error.retryable) {
+              emitOutcome(ackFailed(error));
+              return;
+            }
+            // Replay the first failure so the retries keep their count and spacing.
+            let replayed = false;
+            const again = defer(() => {
+              if (replayed) return message.ack();
+              replayed = true;
+              return throwError(() => error);
+            });
+            follow(
+              retried('ack', again).pipe(
+                map(() => acked(result)),
+                catchError((finalError: unknown) => of(ackFailed(finalError))),
+              ),
+            );
+          },
+        });
       };
+      // Settling (the ack, a requeue) is let finish on unsubscribe: it reports where the message
+      // ended. Only a handler still running is stopped, and its message handed back.
       if (!handler) {
         runAck(undefined);
-        return subscriptions;
+        return undefined;
       }
       let answer: HandlerResult<R>;
       try {
         answer = handler(message);
       } catch (error) {
         follow(dispose(error));
-        return subscriptions;
+        return undefined;
       }
       if (!isObservable(answer) && !isPromiseLike(answer)) {
         runAck(answer as R);
-        return subscriptions;
+        return undefined;
       }
       let last: R | undefined;
-      subscriptions.add(
-        toObservable(answer).subscribe({
-          next: (value) => (last = value),
-          error: (error: unknown) => {
-            follow(dispose(error));
-          },
-          complete: () => {
-            runAck(last);
-          },
-        }),
-      );
-      return subscriptions;
+      let handled = false;
+      const handling = toObservable(answer).subscribe({
+        next: (value) => (last = value),
+        error: (error: unknown) => {
+          handled = true;
+          follow(dispose(error));
+        },
+        complete: () => {
+          handled = true;
+          runAck(last);
+        },
+      });
+      const running = answer;
+      return () => {
+        if (handled) return;
+        handling.unsubscribe();
+        // A Promise cannot be cancelled: its outcome still settles the message. An Observable
+        // handler is stopped: its message is handed back.
+        if (isPromiseLike(running)) {
+          running.then(
+            (value) => {
+              runAck(value);
+            },
+            (error: unknown) => {
+              follow(dispose(error));
+            },
+          );
+        } else {
+          handBack();
+        }
+      };
     });
   }
 }

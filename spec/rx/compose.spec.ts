@@ -468,3 +468,54 @@ describe('ackOnComplete poison options', () => {
     expect(() => ackOnComplete(undefined, options)).toThrow(new RangeError(message));
   });
 });
+
+describe('abrupt unsubscribe while handlers run', () => {
+  it('requeues (or strands, as asked) the messages whose Observable handlers it stops, and says so', () => {
+    for (const onUnsubscribe of ['requeue', 'strand'] as const) {
+      testScheduler().run(({ cold, flush }) => {
+        const queue = createMemoryQueue();
+        for (let n = 0; n < 8; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+        const events: FlowEvent[] = [];
+        const subscription = queue
+          .client({ node: 'bb' })
+          .pull$<Reading>({ onEvent: (event) => events.push(event) })
+          .pipe(ackOnComplete(() => cold('----x|'), { concurrency: 4, onUnsubscribe }))
+          .subscribe();
+        cold('2ms x').subscribe(() => subscription.unsubscribe());
+        flush();
+        const type = onUnsubscribe === 'requeue' ? 'requeued' : 'stranded';
+        expect(events.filter((event) => event.type === type)).toHaveLength(4);
+        const statuses = queue.messages().map((m) => m.metadata.status);
+        // 4 claimed: requeued (processed, with 4 pending copies) or stranded (processing, reported)
+        expect(statuses.filter((s) => s === 'processing')).toHaveLength(onUnsubscribe === 'strand' ? 4 : 0);
+        expect(statuses.filter((s) => s === 'pending')).toHaveLength(onUnsubscribe === 'strand' ? 4 : 8);
+      });
+    }
+  });
+
+  it('acks the messages of Promise handlers that finish after the unsubscribe', async () => {
+    const queue = createMemoryQueue();
+    for (let n = 0; n < 8; n++) await queue.client({ node: 'aa' }).push('bb', { n });
+    const events: FlowEvent[] = [];
+    let started = 0;
+    const subscription = queue
+      .client({ node: 'bb' })
+      .pull$<Reading>({ onEvent: (event) => events.push(event) })
+      .pipe(
+        ackOnComplete(
+          async () => {
+            started++;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          },
+          { concurrency: 4 },
+        ),
+      )
+      .subscribe();
+    await expect.poll(() => started).toBe(4);
+    subscription.unsubscribe();
+    await expect.poll(() => events.filter((event) => event.type === 'acked').length).toBe(4);
+    const statuses = queue.messages().map((m) => m.metadata.status);
+    expect(statuses.filter((s) => s === 'processed')).toHaveLength(4);
+    expect(statuses.filter((s) => s === 'processing')).toHaveLength(0);
+  });
+});
