@@ -1,6 +1,6 @@
 // Snippets of docs/reactive.md, type-checked by the test suite.
-import { interval, map } from 'rxjs';
-import { ackOnComplete, createClient, pushTo, skipMessages } from 'scirocco-rx';
+import { concatMap, interval, map } from 'rxjs';
+import { ackOnComplete, batchMessages, createClient, pushTo, skipMessages } from 'scirocco-rx';
 
 declare function save(reading: { celsius: number }): Promise<void>;
 const client = createClient({ url: 'http://localhost:8000', node: 'b2', token: 'DEFAULT_TOKEN' });
@@ -45,6 +45,19 @@ client
       maxAttempts: 3,
       requeueDelay: { initial: 5_000 },
       deadLetter: 'dead',
+    }),
+  )
+  .subscribe();
+
+// Batches: batchMessages asks pull$ for a whole batch in flight (a plain bufferTime gets batches of 1).
+declare function saveAll(rows: unknown[]): Promise<void>;
+client
+  .pull$<{ celsius: number }>()
+  .pipe(
+    batchMessages({ size: 50, timeMs: 200 }),
+    concatMap(async (batch) => {
+      await saveAll(batch.map((message) => message.payload));
+      for (const message of batch) message.ack().subscribe();
     }),
   )
   .subscribe();

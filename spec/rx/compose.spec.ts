@@ -3,9 +3,11 @@ import {
   concatMap,
   delay,
   filter,
+  forkJoin,
   from,
   map,
   mergeMap,
+  tap,
   timer,
   type OperatorFunction,
 } from 'rxjs';
@@ -18,6 +20,7 @@ import type { FlowEvent } from '../../lib/rx/flow-event.js';
 import { pull$ } from '../../lib/rx/pull.js';
 import type { ReceivedMessage } from '../../lib/rx/received-message.js';
 import { skipMessages } from '../../lib/rx/skip-messages.js';
+import { batchMessages } from '../../lib/rx/batch-messages.js';
 import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
 import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
 import { recorder, testScheduler, withOps } from '../support/marbles.js';
@@ -517,5 +520,39 @@ describe('abrupt unsubscribe while handlers run', () => {
     const statuses = queue.messages().map((m) => m.metadata.status);
     expect(statuses.filter((s) => s === 'processed')).toHaveLength(4);
     expect(statuses.filter((s) => s === 'processing')).toHaveLength(0);
+  });
+});
+
+describe('batchMessages', () => {
+  it('asks pull$ for a whole batch in flight: batches of size, each message acked', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 12; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const sizes: number[] = [];
+      const subscription = queue
+        .client({ node: 'bb' })
+        .pull$<Reading>({ interval: 5 })
+        .pipe(
+          batchMessages({ size: 4, timeMs: 20 }),
+          tap((batch) => sizes.push(batch.length)),
+          mergeMap((batch) => forkJoin(batch.map((message) => message.ack()))),
+        )
+        .subscribe();
+      cold('200ms x').subscribe(() => subscription.unsubscribe());
+      flush();
+      expect(sizes).toEqual([4, 4, 4]);
+      expect(queue.messages().map((m) => m.metadata.status)).toEqual(
+        Array.from({ length: 12 }, () => 'processed'),
+      );
+    });
+  });
+
+  it('refuses a bad size or time', () => {
+    expect(() => batchMessages({ size: 0, timeMs: 10 })).toThrow(
+      new RangeError('batchMessages: size must be a positive whole number, got 0'),
+    );
+    expect(() => batchMessages({ size: 2, timeMs: -1 })).toThrow(
+      new RangeError('batchMessages: timeMs must be a positive number, got -1'),
+    );
   });
 });
