@@ -25,6 +25,7 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
  * | `retried` | the try after a backoff was sent |
  * | `requeued` / `dead-lettered` | a failed message was pushed again (to itself, or to the dead-letter node) and acked |
  * | `stranded` | a message claimed but left `processing` and handed to no one |
+ * | `possibly-stranded` | a pull got no answer in time: the server may have claimed a message for it, which is then left `processing` and handed to no one |
  * | `skipped` | `skipMessages` dropped a message and settled it as its `onSkip` says |
  * | `stalled` | `pull$` has been at its in-flight limit for `stallTimeout` with no message settled: something between it and the settling operator drops messages without settling them (a `filter`: use `skipMessages`) |
  * | `pushed` | `pushFrom` pushed an item |
@@ -48,6 +49,7 @@ export type FlowEvent =
       readonly error: SciroccoError;
     }
   | { readonly type: 'skipped'; readonly node: string; readonly message: MessageMetadata }
+  | { readonly type: 'possibly-stranded'; readonly node: string; readonly error: SciroccoError }
   | {
       readonly type: 'stalled';
       readonly node: string;

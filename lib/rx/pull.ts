@@ -293,6 +293,10 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
               pulling = false;
               if (closed) return;
               if (failures === 0 && isSciroccoError(error)) reportLikelyCors(error, 'pull', ops.node, emit);
+              // A pull with no answer may have claimed a message that nobody will get: say so.
+              if (isSciroccoError(error) && error.kind === 'timeout') {
+                emit({ type: 'possibly-stranded', node: ops.node, error });
+              }
               if (stopping && isSciroccoError(error) && error.retryable) {
                 // Stopping never waits out a backoff: the failed pull brought no message; done.
                 tick();

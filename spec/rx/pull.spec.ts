@@ -1,5 +1,6 @@
 import { delay, map, mergeMap, throwError, timer, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { SciroccoError } from '../../lib/client/scirocco-error.js';
 import type { FlowEvent } from '../../lib/rx/flow-event.js';
 import { pull$ } from '../../lib/rx/pull.js';
 import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
@@ -231,6 +232,40 @@ describe('pull$', () => {
       expectObservable(pull$(failing, { stop: hot('50ms s'), backoff: { initial: 10_000, jitter: 0 } })).toBe(
         '50ms |',
       );
+    });
+  });
+
+  it('reports possibly-stranded when a pull times out: the server may have claimed a message for it', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const { queue, consumer } = queueWith(2);
+      let pulls = 0;
+      const timeout = new SciroccoError('timeout', 'pull GET /messageQueue: no answer in time', {
+        operation: 'pull',
+      });
+      // The first pull claims a message on the server, but its answer never comes back.
+      const lossy = withOps(consumer, {
+        pullNext$: <T>() =>
+          ++pulls === 1
+            ? consumer.pullNext$<T>().pipe(
+                map(() => {
+                  throw timeout;
+                }),
+              )
+            : consumer.pullNext$<T>(),
+      });
+      const events: FlowEvent[] = [];
+      const messages = pull$(lossy, {
+        maxMessages: 1,
+        backoff: { initial: 5, jitter: 0 },
+        onEvent: (event) => events.push(event),
+      });
+      expectObservable(payloads(messages)).toBe('5ms (a|)', { a: { n: 1 } });
+      cold('10ms x').subscribe(() => {
+        expect(events.filter((event) => event.type === 'possibly-stranded')).toEqual([
+          { type: 'possibly-stranded', node: 'bb', error: timeout },
+        ]);
+        expect(queue.messages()[0]!.metadata.status).toBe('processing');
+      });
     });
   });
 
