@@ -66,6 +66,7 @@ export {
 } from './rx/ack-on-complete.js';
 export { pushFrom, PushBufferOverflowError, type PushFromOptions } from './rx/push-from.js';
 export { skipMessages, type OnSkip, type SkipMessagesOptions } from './rx/skip-messages.js';
+export { consume, type ConsumeOptions } from './rx/consume.js';
 export { batchMessages, type BatchMessagesOptions } from './rx/batch-messages.js';
 export { pushTo, type PushSink } from './rx/push-to.js';
 export type { BackoffOptions } from './rx/backoff.js';

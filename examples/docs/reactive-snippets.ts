@@ -61,3 +61,8 @@ client
     }),
   )
   .subscribe();
+
+// The common case in one call: one number for the handlers and the messages in flight.
+client
+  .consume<{ celsius: number }>((message) => save(message.payload), { concurrency: 4, onError: 'requeue' })
+  .subscribe((outcome) => console.log(outcome.status));

@@ -26,6 +26,7 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
  * | `requeued` / `dead-lettered` | a failed message was pushed again (to itself, or to the dead-letter node) and acked |
  * | `stranded` | a message claimed but left `processing` and handed to no one |
  * | `possibly-stranded` | a pull got no answer in time: the server may have claimed a message for it, which is then left `processing` and handed to no one |
+ * | `in-flight-mismatch` | `pull$`'s `maxInFlight` was set to another number than the `concurrency` of the `ackOnComplete` (or the `size` of the `batchMessages`) after it; once per stream |
  * | `skipped` | `skipMessages` dropped a message and settled it as its `onSkip` says |
  * | `stalled` | `pull$` has been at its in-flight limit for `stallTimeout` with no message settled: something between it and the settling operator drops messages without settling them (a `filter`: use `skipMessages`) |
  * | `pushed` | `pushFrom` pushed an item |
@@ -49,6 +50,13 @@ export type FlowEvent =
       readonly error: SciroccoError;
     }
   | { readonly type: 'skipped'; readonly node: string; readonly message: MessageMetadata }
+  | {
+      readonly type: 'in-flight-mismatch';
+      readonly node: string;
+      readonly maxInFlight: number;
+      /** The number the operator downstream asked for. */
+      readonly demanded: number;
+    }
   | { readonly type: 'possibly-stranded'; readonly node: string; readonly error: SciroccoError }
   | {
       readonly type: 'stalled';

@@ -46,8 +46,11 @@ export interface PullOptions {
    */
   readonly stop?: Observable<unknown> | AbortSignal;
   /**
-   * Most messages emitted and not yet acked or released. `ackOnComplete` raises it to its
-   * `concurrency` unless you set it. @default 1
+   * Most messages emitted and not yet settled (acked, requeued, released…). `ackOnComplete` (or
+   * `batchMessages`) raises it to its `concurrency` (or `size`) unless you set it; when you set it
+   * to another number, an `in-flight-mismatch` event says so once: fewer than `concurrency` leaves
+   * handlers idle, more claims messages that wait for a handler. `consume` sets both to one
+   * number. @default 1
    */
   readonly maxInFlight?: number;
   /**
@@ -184,6 +187,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
         let running = false;
         let again = false;
         let settling: Subscription | undefined;
+        let mismatched = false;
         let stall: Subscription | undefined;
 
         const flow: MessageFlow = {
@@ -192,6 +196,15 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
           emit,
           ack: ackOnce,
           demand: (count) => {
+            if (options.maxInFlight !== undefined && count !== options.maxInFlight && !mismatched) {
+              mismatched = true;
+              emit({
+                type: 'in-flight-mismatch',
+                node: ops.node,
+                maxInFlight: options.maxInFlight,
+                demanded: count,
+              });
+            }
             if (options.maxInFlight === undefined && count > capacity) {
               capacity = count;
               scheduleTick();

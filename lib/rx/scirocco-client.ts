@@ -3,6 +3,8 @@ import type { ClientCore } from '../client/client-core.js';
 import type { Payload, PayloadOf } from '../client/payload.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import type { FlowEvent, FlowEventHandler } from './flow-event.js';
+import type { AckOutcome, HandlerResult } from './ack-on-complete.js';
+import { consume, type ConsumeOptions } from './consume.js';
 import { pull$, type PullOptions } from './pull.js';
 import { pushFrom, type PushFromOptions } from './push-from.js';
 import type { QueueOps } from './queue-ops.js';
@@ -31,6 +33,19 @@ export interface ReactiveMethods {
     source: ObservableInput<I> | AsyncIterable<I>,
     options: PushFromOptions<I>,
   ): Observable<SciroccoMessage<PayloadOf<I>>>;
+  /**
+   * Consumes this node's messages with `concurrency` handlers, acking each after its handler:
+   * `pull$` and `ackOnComplete` with one number. See `consume`.
+   *
+   * ```
+   * server:   a b . . c
+   * consume:  --A--B-----C--
+   * ```
+   */
+  consume<T = unknown, R = unknown>(
+    handler: (message: ReceivedMessage<T>) => HandlerResult<R>,
+    options?: ConsumeOptions,
+  ): Observable<AckOutcome<T, R>>;
   /** Every event of every flow of this client, as it happens (a hot Observable). */
   readonly events$: Observable<FlowEvent>;
 }
@@ -71,6 +86,10 @@ export function assembleClient(core: ClientCore, ops: QueueOps): SciroccoClient 
     events$: events.asObservable(),
     pull$: <T>(options: PullOptions = {}) =>
       pull$<T>(ops, { ...options, onEvent: both(options.onEvent, report) }),
+    consume: <T, R>(
+      handler: (message: ReceivedMessage<T>) => HandlerResult<R>,
+      options: ConsumeOptions = {},
+    ) => consume<T, R>(ops, handler, { ...options, onEvent: both(options.onEvent, report) }),
     pushFrom: <I extends Payload>(
       source: ObservableInput<I> | AsyncIterable<I>,
       options: PushFromOptions<I>,

@@ -556,3 +556,69 @@ describe('batchMessages', () => {
     );
   });
 });
+
+describe('consume: one number for the handlers and the messages in flight', () => {
+  const srvForConsume = useServer();
+
+  it('runs `concurrency` handlers and never has more messages claimed and unsettled', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 20; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const consumer = queue.client({ node: 'bb' });
+      const handlers = recorder(() => 0);
+      let maxClaimed = 0;
+      const outcomes: string[] = [];
+      const subscription = consumer
+        .consume<Reading>(
+          () =>
+            handlers.track(() => {
+              const claimed = queue.messages().filter((m) => m.metadata.status === 'processing').length;
+              maxClaimed = Math.max(maxClaimed, claimed);
+              return cold('--x|');
+            }),
+          { concurrency: 3, interval: 5 },
+        )
+        .subscribe((outcome) => outcomes.push(outcome.status));
+      cold('100ms x').subscribe(() => subscription.unsubscribe());
+      flush();
+      expect(handlers.maxActive).toBe(3);
+      expect(maxClaimed).toBe(3);
+      expect(outcomes).toHaveLength(20);
+      expect(outcomes.every((status) => status === 'acked')).toBe(true);
+    });
+  });
+
+  it('over HTTP too, with its events on the client', async () => {
+    const client = createClient({ url: srvForConsume.url, node: 'bb', token: 'DEFAULT_TOKEN' });
+    for (let n = 0; n < 6; n++) (await client.push('bb', { n })).unwrap();
+    const events: FlowEvent[] = [];
+    client.events$.subscribe((event) => events.push(event));
+    const outcomes = await new Promise<string[]>((resolve, reject) => {
+      const seen: string[] = [];
+      client
+        .consume<Reading>((message) => message.payload.n, { concurrency: 2, maxMessages: 6 })
+        .subscribe({ next: (o) => seen.push(o.status), error: reject, complete: () => resolve(seen) });
+    });
+    expect(outcomes).toEqual(Array.from({ length: 6 }, () => 'acked'));
+    expect(events.filter((event) => event.type === 'acked')).toHaveLength(6);
+    client.close();
+  });
+
+  it('pull$ reports once when its maxInFlight differs from the concurrency after it', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 4; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const events: FlowEvent[] = [];
+      const subscription = queue
+        .client({ node: 'bb' })
+        .pull$<Reading>({ maxInFlight: 1, onEvent: (event) => events.push(event) })
+        .pipe(ackOnComplete(() => cold('-x|'), { concurrency: 4 }))
+        .subscribe();
+      cold('20ms x').subscribe(() => subscription.unsubscribe());
+      flush();
+      expect(events.filter((event) => event.type === 'in-flight-mismatch')).toEqual([
+        { type: 'in-flight-mismatch', node: 'bb', maxInFlight: 1, demanded: 4 },
+      ]);
+    });
+  });
+});
