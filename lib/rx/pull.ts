@@ -1,4 +1,5 @@
 import {
+  asapScheduler,
   asyncScheduler,
   defer,
   NEVER,
@@ -160,6 +161,9 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
   const backoff = resolveBackoff(options.backoff);
   const interval = options.interval ?? 500;
   const scheduler = options.scheduler ?? asyncScheduler;
+  // Work that downstream triggers runs after the current callback: a microtask by default (no
+  // timer's delay per message), the injected scheduler in tests.
+  const hop = options.scheduler ?? asapScheduler;
   const onUnsubscribe = options.onUnsubscribe ?? 'requeue';
   const detached = detachedOf(ops);
   const pullOnce = detached.pull;
@@ -217,7 +221,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
          * operator (a buffer being flushed): the memory queue answers at once, as HTTP never does.
          */
         function scheduleTick(): void {
-          settling ??= scheduler.schedule(() => {
+          settling ??= hop.schedule(() => {
             settling = undefined;
             tick();
           });
