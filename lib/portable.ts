@@ -61,7 +61,9 @@ export {
   ackOnComplete,
   type AckOnCompleteOptions,
   type AckOutcome,
+  type HandlerContext,
   type HandlerResult,
+  HandlerTimeoutError,
   type OnHandlerError,
 } from './rx/ack-on-complete.js';
 export { pushFrom, PushBufferOverflowError, type PushFromOptions } from './rx/push-from.js';

@@ -66,3 +66,13 @@ client
 client
   .consume<{ celsius: number }>((message) => save(message.payload), { concurrency: 4, onError: 'requeue' })
   .subscribe((outcome) => console.log(outcome.status));
+
+// Cancellation: the handler's signal aborts at its timeout, at an unsubscribe, or when a drain ends.
+client
+  .consume<{ url: string }>((message, { signal }) => fetch(message.payload.url, { signal }), {
+    concurrency: 4,
+    timeout: 5_000,
+    onError: 'requeue',
+    drainTimeout: 20_000,
+  })
+  .subscribe();

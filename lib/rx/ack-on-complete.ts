@@ -8,6 +8,7 @@ import {
   mergeMap,
   Observable,
   of,
+  Subscription,
   tap,
   throwError,
   type ObservableInput,
@@ -64,6 +65,18 @@ export interface AckOnCompleteOptions {
    * @default 'requeue'
    */
   readonly onUnsubscribe?: 'requeue' | 'strand';
+  /**
+   * The longest a handler may run, in milliseconds: then it is stopped (an Observable handler is
+   * unsubscribed, the handler's `signal` aborted) and the message fails with a
+   * `HandlerTimeoutError`, handled by `onError`. @default no limit
+   */
+  readonly timeout?: number;
+  /**
+   * After the messages stop coming (a graceful `stop` of the `pull$`), how long handlers still
+   * running may take, in milliseconds: then they are stopped and their messages handed back as
+   * `onUnsubscribe` says, each reported. @default 10000
+   */
+  readonly drainTimeout?: number;
   /** With `onError: 'requeue'`: where a message goes when its `maxAttempts` are used up. */
   readonly deadLetter?: string;
   /** Spacing of retries of acks and pushes that fail retryably. @default 5 retries from 500 ms */
@@ -113,6 +126,51 @@ export type AckOutcome<T = unknown, R = unknown, O = T> =
 /** A handler's answer: an Observable (its last value counts), a Promise, or a plain value. */
 export type HandlerResult<R> = ObservableInput<R> | R;
 
+/**
+ * What a handler gets beside its message: `signal` aborts when the handler is stopped (its
+ * `timeout`, an unsubscribe, the end of a drain). Pass it to `fetch` and the like.
+ *
+ * @example
+ * ```ts
+ * import { ackOnComplete, type HandlerContext, type ReceivedMessage } from 'scirocco-rx';
+ *
+ * const handler = (message: ReceivedMessage<{ url: string }>, { signal }: HandlerContext) =>
+ *   fetch(message.payload.url, { signal });
+ * export const operator = ackOnComplete(handler, { timeout: 5_000 });
+ * ```
+ */
+export interface HandlerContext {
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A handler ran longer than its `timeout`: it was stopped, and the message handled by `onError`.
+ *
+ * @example
+ * ```ts
+ * import { HandlerTimeoutError, type AckOutcome } from 'scirocco-rx';
+ *
+ * const timedOut = (outcome: AckOutcome) => outcome.status === 'failed' && outcome.error instanceof HandlerTimeoutError;
+ * ```
+ */
+export class HandlerTimeoutError extends Error {
+  override readonly name = 'HandlerTimeoutError';
+  constructor(
+    readonly messageId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `ackOnComplete: the handler of message ${messageId} ran longer than its timeout of ${timeoutMs} ms`,
+    );
+  }
+}
+
+/** The handlers of a stream still running, and the deadline of its drain once the stream ended. */
+interface Drain {
+  readonly stops: Set<() => void>;
+  deadline: Subscription | undefined;
+}
+
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
@@ -131,6 +189,14 @@ function checkOptions(options: AckOnCompleteOptions): void {
     throw new RangeError(
       `ackOnComplete: concurrency must be a positive whole number, got ${String(concurrency)}`,
     );
+  }
+  for (const name of ['timeout', 'drainTimeout'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(value >= 0 && Number.isFinite(value))) {
+      throw new RangeError(
+        `ackOnComplete: ${name} must be a number of milliseconds >= 0, got ${String(value)}`,
+      );
+    }
   }
   const { maxAttempts = 5, deadLetter } = options;
   if (!(maxAttempts >= 1) || (Number.isFinite(maxAttempts) && !Number.isSafeInteger(maxAttempts))) {
@@ -181,7 +247,7 @@ function checkOptions(options: AckOnCompleteOptions): void {
  * ```
  */
 export function ackOnComplete<T, R = unknown, O = T>(
-  handler?: (message: ReceivedMessage<T, O>) => HandlerResult<R>,
+  handler?: (message: ReceivedMessage<T, O>, context: HandlerContext) => HandlerResult<R>,
   options: AckOnCompleteOptions = {},
 ): OperatorFunction<ReceivedMessage<T, O>, AckOutcome<T, R, O>> {
   checkOptions(options);
@@ -192,22 +258,37 @@ export function ackOnComplete<T, R = unknown, O = T>(
   const onUnsubscribe = options.onUnsubscribe ?? 'requeue';
   const requeueDelay = resolveBackoff({ initial: 1_000, max: 60_000, jitter: 0.2, ...options.requeueDelay });
 
-  return (source) => {
-    const attempts = attemptCounter();
-    return source.pipe(
-      mergeMap((message) => {
-        // A message made by hand (not by pull$) has no flow: it can only be acked or left.
-        const flow = (message as { flow?: MessageFlow }).flow;
-        flow?.demand(concurrency);
-        return settle(message, flow, attempts);
-      }, concurrency),
-    );
-  };
+  const drainTimeout = options.drainTimeout ?? 10_000;
+
+  return (source) =>
+    defer(() => {
+      const attempts = attemptCounter();
+      // The handlers running, each with what stops it when a drain runs out of time.
+      const running: Drain = { stops: new Set(), deadline: undefined };
+      let clock: SchedulerLike = options.scheduler ?? asyncScheduler;
+      const drain = () => {
+        if (running.stops.size === 0) return;
+        running.deadline = clock.schedule(() => {
+          for (const stop of [...running.stops]) stop();
+        }, drainTimeout);
+      };
+      return source.pipe(
+        tap({ complete: drain }),
+        mergeMap((message) => {
+          // A message made by hand (not by pull$) has no flow: it can only be acked or left.
+          const flow = (message as { flow?: MessageFlow }).flow;
+          flow?.demand(concurrency);
+          if (options.scheduler === undefined && flow) clock = flow.scheduler;
+          return settle(message, flow, attempts, running);
+        }, concurrency),
+      );
+    });
 
   function settle(
     message: ReceivedMessage<T, O>,
     flow: MessageFlow | undefined,
     attempts: ReturnType<typeof attemptCounter>,
+    running: Drain,
   ): Observable<AckOutcome<T, R, O>> {
     const attempt = attempts.of(message.metadata);
     const scheduler = options.scheduler ?? flow?.scheduler ?? asyncScheduler;
@@ -275,22 +356,40 @@ export function ackOnComplete<T, R = unknown, O = T>(
     };
 
     /** A message whose handler was stopped by an unsubscribe: requeued, or left and reported. */
-    const handBack = () => {
-      const reason = 'its handler was stopped by an unsubscribe';
-      const stranded = (why: string) => {
+    /**
+     * A message whose handler was stopped (an unsubscribe, the end of a drain): requeued, or left
+     * `processing` and reported, as `onUnsubscribe` says; its outcome is a failure with `reason`.
+     */
+    const handBack = (reason: Error): Observable<AckOutcome<T, R, O>> => {
+      const stranded = (why: string, dispositionError?: unknown) => {
         emit({ type: 'stranded', node, message: message.metadata, reason: why });
-        message.release();
+        return of(
+          failed({
+            error: reason,
+            stage: 'handler',
+            disposition: 'left',
+            ...(dispositionError === undefined ? {} : { dispositionError }),
+          }),
+        );
       };
-      if (onUnsubscribe === 'strand' || !flow) {
-        stranded(reason);
-        return;
-      }
-      message.requeue({ step: retried }).subscribe({
-        error: (error: unknown) => {
-          stranded(`${reason}; requeue failed: ${String(error)}`);
-        },
-      });
+      if (onUnsubscribe === 'strand' || !flow) return stranded(reason.message);
+      return message.requeue({ step: retried }).pipe(
+        map((copy): AckOutcome<T, R, O> => ({
+          status: 'failed',
+          message,
+          error: reason,
+          stage: 'handler',
+          disposition: 'requeued',
+          copy,
+          attempts: attempt,
+        })),
+        catchError((error: unknown) =>
+          stranded(`${reason.message}; requeue failed: ${String(error)}`, error),
+        ),
+      );
     };
+    const stopped = (why: string) =>
+      new Error(`ackOnComplete: the handler of message ${message.metadata.id} was stopped ${why}`);
 
     // Hand-rolled rather than a chain of operators: this runs once per message, and the common
     // path (handler completes, ack succeeds at once) should cost a few function calls.
@@ -351,9 +450,15 @@ export function ackOnComplete<T, R = unknown, O = T>(
         runAck(undefined);
         return undefined;
       }
+      let controller: AbortController | undefined;
+      const context: HandlerContext = {
+        get signal() {
+          return (controller ??= new AbortController()).signal;
+        },
+      };
       let answer: HandlerResult<R>;
       try {
-        answer = handler(message);
+        answer = handler(message, context);
       } catch (error) {
         follow(dispose(error));
         return undefined;
@@ -364,35 +469,74 @@ export function ackOnComplete<T, R = unknown, O = T>(
       }
       let last: R | undefined;
       let handled = false;
-      const handling = toObservable(answer).subscribe({
-        next: (value) => (last = value),
-        error: (error: unknown) => {
-          handled = true;
-          follow(dispose(error));
-        },
-        complete: () => {
-          handled = true;
-          runAck(last);
-        },
-      });
-      const running = answer;
+      let timer: Subscription | undefined;
+      /** Ends the handler's run: no timeout, no drain deadline, no more of its values. */
+      const finish = () => {
+        handled = true;
+        timer?.unsubscribe();
+        running.stops.delete(expire);
+        if (running.stops.size === 0) running.deadline?.unsubscribe();
+        handling.unsubscribe();
+      };
+      /** Stops a handler still running: its signal aborts, its message is settled by `then`. */
+      const stop = (reason: Error, then: () => void) => {
+        if (handled) return;
+        finish();
+        controller?.abort(reason);
+        then();
+      };
+      const expire = () => {
+        const reason = stopped(`when the drain ran out of time (${drainTimeout} ms)`);
+        stop(reason, () => {
+          follow(handBack(reason));
+        });
+      };
+      const handling = new Subscription();
+      running.stops.add(expire);
+      if (options.timeout !== undefined) {
+        const timeoutMs = options.timeout;
+        timer = scheduler.schedule(() => {
+          stop(new HandlerTimeoutError(message.metadata.id, timeoutMs), () => {
+            follow(dispose(new HandlerTimeoutError(message.metadata.id, timeoutMs)));
+          });
+        }, timeoutMs);
+      }
+      handling.add(
+        toObservable(answer).subscribe({
+          next: (value) => (last = value),
+          error: (error: unknown) => {
+            if (handled) return;
+            finish();
+            follow(dispose(error));
+          },
+          complete: () => {
+            if (handled) return;
+            finish();
+            runAck(last);
+          },
+        }),
+      );
+      const pending = answer;
       return () => {
         if (handled) return;
-        handling.unsubscribe();
-        // A Promise cannot be cancelled: its outcome still settles the message. An Observable
-        // handler is stopped: its message is handed back.
-        if (isPromiseLike(running)) {
-          running.then(
+        // A Promise cannot be cancelled: its signal aborts, and its outcome still settles the
+        // message (acked if it resolves, handed back if it rejects). An Observable handler is
+        // stopped, and its message handed back.
+        const reason = stopped('by an unsubscribe');
+        stop(reason, () => {
+          if (!isPromiseLike(pending)) {
+            follow(handBack(reason));
+            return;
+          }
+          pending.then(
             (value) => {
               runAck(value);
             },
-            (error: unknown) => {
-              follow(dispose(error));
+            () => {
+              follow(handBack(reason));
             },
           );
-        } else {
-          handBack();
-        }
+        });
       };
     });
   }

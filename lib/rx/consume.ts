@@ -3,6 +3,7 @@ import {
   ackOnComplete,
   type AckOnCompleteOptions,
   type AckOutcome,
+  type HandlerContext,
   type HandlerResult,
 } from './ack-on-complete.js';
 import type { BackoffOptions } from './backoff.js';
@@ -57,12 +58,24 @@ export interface ConsumeOptions
  */
 export function consume<T = unknown, R = unknown>(
   ops: QueueOps,
-  handler: (message: ReceivedMessage<T>) => HandlerResult<R>,
+  handler: (message: ReceivedMessage<T>, context: HandlerContext) => HandlerResult<R>,
   options: ConsumeOptions = {},
 ): Observable<AckOutcome<T, R>> {
-  const { concurrency, onError, maxAttempts, requeueDelay, deadLetter, ackBackoff, ...pulling } = options;
+  const {
+    concurrency,
+    onError,
+    maxAttempts,
+    requeueDelay,
+    deadLetter,
+    timeout,
+    drainTimeout,
+    ackBackoff,
+    ...pulling
+  } = options;
   const settling: AckOnCompleteOptions = {
     concurrency,
+    timeout,
+    drainTimeout,
     onError,
     maxAttempts,
     requeueDelay,

@@ -3,7 +3,7 @@ import type { ClientCore } from '../client/client-core.js';
 import type { Payload, PayloadOf } from '../client/payload.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import type { FlowEvent, FlowEventHandler } from './flow-event.js';
-import type { AckOutcome, HandlerResult } from './ack-on-complete.js';
+import type { AckOutcome, HandlerContext, HandlerResult } from './ack-on-complete.js';
 import { consume, type ConsumeOptions } from './consume.js';
 import { pull$, type PullOptions } from './pull.js';
 import { pushFrom, type PushFromOptions } from './push-from.js';
@@ -43,7 +43,7 @@ export interface ReactiveMethods {
    * ```
    */
   consume<T = unknown, R = unknown>(
-    handler: (message: ReceivedMessage<T>) => HandlerResult<R>,
+    handler: (message: ReceivedMessage<T>, context: HandlerContext) => HandlerResult<R>,
     options?: ConsumeOptions,
   ): Observable<AckOutcome<T, R>>;
   /** Every event of every flow of this client, as it happens (a hot Observable). */
@@ -87,7 +87,7 @@ export function assembleClient(core: ClientCore, ops: QueueOps): SciroccoClient 
     pull$: <T>(options: PullOptions = {}) =>
       pull$<T>(ops, { ...options, onEvent: both(options.onEvent, report) }),
     consume: <T, R>(
-      handler: (message: ReceivedMessage<T>) => HandlerResult<R>,
+      handler: (message: ReceivedMessage<T>, context: HandlerContext) => HandlerResult<R>,
       options: ConsumeOptions = {},
     ) => consume<T, R>(ops, handler, { ...options, onEvent: both(options.onEvent, report) }),
     pushFrom: <I extends Payload>(

@@ -15,7 +15,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { SciroccoError } from '../../lib/client/scirocco-error.js';
 import { createClient } from '../../lib/create-client.js';
-import { ackOnComplete, type AckOutcome } from '../../lib/rx/ack-on-complete.js';
+import { ackOnComplete, HandlerTimeoutError, type AckOutcome } from '../../lib/rx/ack-on-complete.js';
 import type { FlowEvent } from '../../lib/rx/flow-event.js';
 import { pull$ } from '../../lib/rx/pull.js';
 import type { ReceivedMessage } from '../../lib/rx/received-message.js';
@@ -620,5 +620,66 @@ describe('consume: one number for the handlers and the messages in flight', () =
         { type: 'in-flight-mismatch', node: 'bb', maxInFlight: 1, demanded: 4 },
       ]);
     });
+  });
+});
+
+describe('handler cancellation: signal, timeout, drain deadline', () => {
+  it('stops a handler past its timeout, aborts its signal, and applies onError', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      queue.client({ node: 'aa' }).push$('bb', { n: 1 }).subscribe();
+      const signals: AbortSignal[] = [];
+      let outcome: AckOutcome<Reading> | undefined;
+      pull$<Reading>(queue.client({ node: 'bb' }), { maxMessages: 1 })
+        .pipe(
+          ackOnComplete(
+            (_message, { signal }) => {
+              signals.push(signal);
+              return cold('50ms x|');
+            },
+            { timeout: 10, onError: { deadLetter: 'dead' } },
+          ),
+        )
+        .subscribe((o) => (outcome = o));
+      flush();
+      expect(signals[0]?.aborted).toBe(true);
+      expect(outcome?.status === 'failed' && outcome.error).toEqual(
+        new HandlerTimeoutError(queue.messages()[0]!.metadata.id, 10),
+      );
+      expect(outcome?.status === 'failed' && outcome.disposition).toBe('dead-lettered');
+    });
+  });
+
+  it('a graceful stop drains handlers up to drainTimeout, then hands their messages back', () => {
+    testScheduler().run(({ cold, hot, flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 2; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const events: FlowEvent[] = [];
+      const outcomes: string[] = [];
+      let completed = -1;
+      pull$<Reading>(queue.client({ node: 'bb' }), { stop: hot('5ms s'), onEvent: (e) => events.push(e) })
+        .pipe(
+          // n 0 finishes within the drain; n 1 would take far longer
+          ackOnComplete((m) => cold(m.payload.n === 0 ? '20ms x|' : '500ms x|'), {
+            concurrency: 2,
+            drainTimeout: 50,
+          }),
+        )
+        .subscribe({
+          next: (o) => outcomes.push(o.status),
+          complete: () => (completed = queue.now().getTime()),
+        });
+      flush();
+      expect(outcomes).toEqual(['acked', 'failed']); // n 1: failed, handed back (requeued)
+      expect(completed).toBe(55); // the stop at 5, the drain deadline 50 later
+      expect(events.filter((e) => e.type === 'requeued')).toHaveLength(1);
+      expect(queue.messages().filter((m) => m.metadata.status === 'processing')).toEqual([]);
+    });
+  });
+
+  it('refuses a bad timeout', () => {
+    expect(() => ackOnComplete(undefined, { timeout: -1 })).toThrow(
+      new RangeError('ackOnComplete: timeout must be a number of milliseconds >= 0, got -1'),
+    );
   });
 });
