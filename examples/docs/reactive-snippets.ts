@@ -76,3 +76,10 @@ client
     drainTimeout: 20_000,
   })
   .subscribe();
+
+// for await: the loop's speed is the demand; what the body leaves unsettled is acked at the next turn.
+export async function loop(signal: AbortSignal): Promise<void> {
+  for await (const message of client.messages<{ celsius: number }>({ signal })) {
+    await save(message.payload);
+  }
+}

@@ -5,6 +5,7 @@ import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import type { FlowEvent, FlowEventHandler } from './flow-event.js';
 import type { AckOutcome, HandlerContext, HandlerResult } from './ack-on-complete.js';
 import { consume, type ConsumeOptions } from './consume.js';
+import { messages, type MessagesOptions } from './messages.js';
 import { pull$, type PullOptions } from './pull.js';
 import { pushFrom, type PushFromOptions } from './push-from.js';
 import type { QueueOps } from './queue-ops.js';
@@ -46,6 +47,15 @@ export interface ReactiveMethods {
     handler: (message: ReceivedMessage<T>, context: HandlerContext) => HandlerResult<R>,
     options?: ConsumeOptions,
   ): Observable<AckOutcome<T, R>>;
+  /**
+   * This node's messages as an `AsyncIterable` for `for await` loops: see `messages`.
+   *
+   * ```
+   * server:    a b . . c
+   * for await: a--b------c--
+   * ```
+   */
+  messages<T = unknown>(options?: MessagesOptions): AsyncIterable<ReceivedMessage<T>>;
   /** Every event of every flow of this client, as it happens (a hot Observable). */
   readonly events$: Observable<FlowEvent>;
 }
@@ -90,6 +100,8 @@ export function assembleClient(core: ClientCore, ops: QueueOps): SciroccoClient 
       handler: (message: ReceivedMessage<T>, context: HandlerContext) => HandlerResult<R>,
       options: ConsumeOptions = {},
     ) => consume<T, R>(ops, handler, { ...options, onEvent: both(options.onEvent, report) }),
+    messages: <T>(options: MessagesOptions = {}) =>
+      messages<T>(ops, { ...options, onEvent: both(options.onEvent, report) }),
     pushFrom: <I extends Payload>(
       source: ObservableInput<I> | AsyncIterable<I>,
       options: PushFromOptions<I>,

@@ -683,3 +683,60 @@ describe('handler cancellation: signal, timeout, drain deadline', () => {
     );
   });
 });
+
+describe('messages(): for await consumption', () => {
+  const srvForLoops = useServer();
+
+  it('acks what the loop body leaves unsettled when it asks for the next message', async () => {
+    const client = createClient({ url: srvForLoops.url, node: 'bb', token: 'DEFAULT_TOKEN' });
+    for (let n = 0; n < 5; n++) (await client.push('bb', { n })).unwrap();
+    const seen: number[] = [];
+    for await (const message of client.messages<Reading>({ stopWhenEmpty: true, interval: 10 })) {
+      seen.push(message.payload.n);
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    const listed = (await client.list()).unwrap();
+    expect(listed.map((m) => m.metadata.status)).toEqual(Array.from({ length: 5 }, () => 'processed'));
+    client.close();
+  });
+
+  it('claims one message at a time, and requeues the one in hand when the loop breaks or throws', async () => {
+    const client = createClient({ url: srvForLoops.url, node: 'bb', token: 'DEFAULT_TOKEN' });
+    for (let n = 0; n < 5; n++) (await client.push('bb', { n })).unwrap();
+    const events: FlowEvent[] = [];
+    const processing = async () =>
+      (await client.list()).unwrap().filter((m) => m.metadata.status === 'processing').length;
+    const claimed: number[] = [];
+    for await (const message of client.messages<Reading>({ onEvent: (event) => events.push(event) })) {
+      claimed.push(await processing());
+      if (message.payload.n === 2) break; // n 2 is not handled: back to the queue
+    }
+    expect(claimed).toEqual([1, 1, 1]);
+    await expect(async () => {
+      for await (const message of client.messages<Reading>()) {
+        throw new Error(`failed on ${String(message.payload.n)}`);
+      }
+    }).rejects.toThrow('failed on 3');
+    expect(events.filter((event) => event.type === 'requeued')).toHaveLength(1);
+    const listed = (await client.list()).unwrap();
+    expect(listed.filter((m) => m.metadata.status === 'processing')).toEqual([]);
+    expect(listed.filter((m) => m.metadata.status === 'processed')).toHaveLength(4); // 0, 1, and 2, 3 requeued
+    client.close();
+  });
+
+  it('ends after the message in hand when its signal aborts', async () => {
+    const client = createClient({ url: srvForLoops.url, node: 'bb', token: 'DEFAULT_TOKEN' });
+    for (let n = 0; n < 5; n++) (await client.push('bb', { n })).unwrap();
+    const stop = new AbortController();
+    const seen: number[] = [];
+    for await (const message of client.messages<Reading>({ signal: stop.signal })) {
+      seen.push(message.payload.n);
+      if (message.payload.n === 1) stop.abort();
+    }
+    expect(seen).toEqual([0, 1]);
+    const listed = (await client.list()).unwrap();
+    expect(listed.filter((m) => m.metadata.status === 'processed')).toHaveLength(2);
+    expect(listed.filter((m) => m.metadata.status === 'pending')).toHaveLength(3);
+    client.close();
+  });
+});
