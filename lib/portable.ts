@@ -69,6 +69,7 @@ export {
 export { pushFrom, PushBufferOverflowError, type PushFromOptions } from './rx/push-from.js';
 export { skipMessages, type OnSkip, type SkipMessagesOptions } from './rx/skip-messages.js';
 export { consume, type ConsumeOptions } from './rx/consume.js';
+export { flowLedger, type FlowLedger, type LedgerCounts } from './rx/flow-ledger.js';
 export { messages, type MessagesOptions } from './rx/messages.js';
 export { batchMessages, type BatchMessagesOptions } from './rx/batch-messages.js';
 export { pushTo, type PushSink } from './rx/push-to.js';

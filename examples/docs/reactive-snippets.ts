@@ -1,6 +1,6 @@
 // Snippets of docs/reactive.md, type-checked by the test suite.
 import { concatMap, interval, map } from 'rxjs';
-import { ackOnComplete, batchMessages, createClient, pushTo, skipMessages } from 'scirocco-rx';
+import { ackOnComplete, batchMessages, createClient, flowLedger, pushTo, skipMessages } from 'scirocco-rx';
 
 declare function save(reading: { celsius: number }): Promise<void>;
 const client = createClient({ url: 'http://localhost:8000', node: 'b2', token: 'DEFAULT_TOKEN' });
@@ -83,3 +83,11 @@ export async function loop(signal: AbortSignal): Promise<void> {
     await save(message.payload);
   }
 }
+
+// The ledger: claimed = settled + inFlight, from the flow's events.
+const ledger = flowLedger();
+client.consume(() => 'done', { concurrency: 4, onEvent: ledger.record }).subscribe();
+setInterval(() => {
+  const { claimed, settled, inFlight, stranded, possiblyStranded } = ledger.counts();
+  console.log({ claimed, settled, inFlight, stranded, possiblyStranded });
+}, 10_000).unref();

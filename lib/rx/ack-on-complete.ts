@@ -362,7 +362,7 @@ export function ackOnComplete<T, R = unknown, O = T>(
      */
     const handBack = (reason: Error): Observable<AckOutcome<T, R, O>> => {
       const stranded = (why: string, dispositionError?: unknown) => {
-        emit({ type: 'stranded', node, message: message.metadata, reason: why });
+        message.release(why);
         return of(
           failed({
             error: reason,

@@ -16,7 +16,7 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
  *
  * | type | when |
  * | --- | --- |
- * | `pulled` | `pull$` claimed a message and emitted it |
+ * | `pulled` | `pull$` claimed a message (and emitted it, or handed it back when its subscriber was gone) |
  * | `empty` | a poll found nothing due |
  * | `acked` | a message was acked |
  * | `failed` | a handler, or an ack after its retries, failed |
@@ -25,6 +25,7 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
  * | `retried` | the try after a backoff was sent |
  * | `requeued` / `dead-lettered` | a failed message was pushed again (to itself, or to the dead-letter node) and acked |
  * | `stranded` | a message claimed but left `processing` and handed to no one |
+ * | `released` | a message was released: its slot freed, the message left `processing` on purpose (a `leave` policy, `release()`) |
  * | `possibly-stranded` | a pull got no answer in time: the server may have claimed a message for it, which is then left `processing` and handed to no one |
  * | `in-flight-mismatch` | `pull$`'s `maxInFlight` was set to another number than the `concurrency` of the `ackOnComplete` (or the `size` of the `batchMessages`) after it; once per stream |
  * | `skipped` | `skipMessages` dropped a message and settled it as its `onSkip` says |
@@ -50,6 +51,7 @@ export type FlowEvent =
       readonly error: SciroccoError;
     }
   | { readonly type: 'skipped'; readonly node: string; readonly message: MessageMetadata }
+  | { readonly type: 'released'; readonly node: string; readonly message: MessageMetadata }
   | {
       readonly type: 'in-flight-mismatch';
       readonly node: string;

@@ -48,9 +48,9 @@ function tracked<T>(message: ReceivedMessage<T>): { message: ReceivedMessage<T>;
         message.requeue(options).pipe(mark),
       deadLetter: (node: string, step?: Parameters<ReceivedMessage<T>['deadLetter']>[1]) =>
         message.deadLetter(node, step).pipe(mark),
-      release: () => {
+      release: (reason?: string) => {
         settled = true;
-        message.release();
+        message.release(reason);
       },
     }),
   };
@@ -157,12 +157,7 @@ export function messages<T = unknown>(
             const { message } = unsettled;
             await firstValueFrom(message.requeue({ step: retried(message) })).catch((error: unknown) => {
               const reason = `the loop ended before it settled the message; requeue failed: ${String(error)}`;
-              message.flow.emit({
-                type: 'stranded',
-                node: message.flow.ops.node,
-                message: message.metadata,
-                reason,
-              });
+              message.release(reason);
             });
           }
           return { value: undefined, done: true };

@@ -107,20 +107,17 @@ function stopSignal(stop: PullOptions['stop']): Observable<unknown> {
  */
 function handBack<T>(message: SciroccoMessage<T>, flow: MessageFlow, policy: 'requeue' | 'strand'): void {
   const reason = 'claimed after the subscriber unsubscribed';
-  const stranded = (why: string) => {
-    flow.emit({ type: 'stranded', node: flow.ops.node, message: message.metadata, reason: why });
-  };
+  flow.emit({ type: 'pulled', node: flow.ops.node, message: message.metadata });
+  const received = receivedMessage(message, flow, () => undefined);
   if (policy === 'strand') {
-    stranded(reason);
+    received.release(reason);
     return;
   }
-  receivedMessage(message, flow, () => undefined)
-    .requeue()
-    .subscribe({
-      error: (error: unknown) => {
-        stranded(`${reason}; requeue failed: ${String(error)}`);
-      },
-    });
+  received.requeue().subscribe({
+    error: (error: unknown) => {
+      received.release(`${reason}; requeue failed: ${String(error)}`);
+    },
+  });
 }
 
 /**

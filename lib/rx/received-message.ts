@@ -59,8 +59,12 @@ export interface ReceivedMessage<T = unknown, O = T> extends SciroccoMessage<T> 
    * `processed` at this node already (an earlier ack whose answer was lost), that is a success.
    */
   ack(): Observable<SciroccoMessage<O>>;
-  /** Frees the message's slot without acking it: it stays `processing` on the server. */
-  release(): void;
+  /**
+   * Frees the message's slot without settling it on the server: it stays `processing`, reported
+   * as `released` — or, given a reason, as `stranded` with it. Its first settlement is the one
+   * reported; later calls do nothing.
+   */
+  release(reason?: string): void;
   /**
    * A cold Observable that pushes a copy of the message to this node (a new id, `tries` 0, at the
    * end of the queue, due after `delayMs` on the stream's clock), then acks the original; it emits the copy, reports `requeued` and frees
@@ -119,10 +123,21 @@ export function receivedMessage<T>(
   const { metadata, payload } = message;
   const node = flow.ops.node;
   let settled = false;
-  const release = () => {
+  /** Settles the message once: the first outcome is the one reported, and frees the slot. */
+  const settleOnce = (report: () => void) => {
     if (settled) return;
     settled = true;
+    report();
     settle();
+  };
+  const release = (reason?: string) => {
+    settleOnce(() => {
+      flow.emit(
+        reason === undefined
+          ? { type: 'released', node, message: metadata }
+          : { type: 'stranded', node, message: metadata, reason },
+      );
+    });
   };
   /** The one requeue sequence: push a copy to `target`, ack the original, report, free the slot. */
   const copyTo = (target: string, step: SettleStep, delayMs = 0): Observable<SciroccoMessage<T>> =>
@@ -137,12 +152,13 @@ export function receivedMessage<T>(
         step('ack', confirmedAck<T>(flow, metadata.id)).pipe(map(() => copy as SciroccoMessage<T>)),
       ),
       tap((copy) => {
-        flow.emit(
-          target === node
-            ? { type: 'requeued', node, message: metadata, copy: copy.metadata }
-            : { type: 'dead-lettered', node, message: metadata, copy: copy.metadata, deadLetter: target },
-        );
-        release();
+        settleOnce(() => {
+          flow.emit(
+            target === node
+              ? { type: 'requeued', node, message: metadata, copy: copy.metadata }
+              : { type: 'dead-lettered', node, message: metadata, copy: copy.metadata, deadLetter: target },
+          );
+        });
       }),
     );
   return Object.freeze({
@@ -151,8 +167,9 @@ export function receivedMessage<T>(
     ack: () =>
       confirmedAck<T>(flow, metadata.id).pipe(
         tap((acked) => {
-          flow.emit({ type: 'acked', node, message: acked.metadata });
-          release();
+          settleOnce(() => {
+            flow.emit({ type: 'acked', node, message: acked.metadata });
+          });
         }),
       ),
     release,

@@ -21,6 +21,7 @@ import { pull$ } from '../../lib/rx/pull.js';
 import type { ReceivedMessage } from '../../lib/rx/received-message.js';
 import { skipMessages } from '../../lib/rx/skip-messages.js';
 import { batchMessages } from '../../lib/rx/batch-messages.js';
+import { flowLedger } from '../../lib/rx/flow-ledger.js';
 import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
 import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
 import { recorder, testScheduler, withOps } from '../support/marbles.js';
@@ -738,5 +739,96 @@ describe('messages(): for await consumption', () => {
     expect(listed.filter((m) => m.metadata.status === 'processed')).toHaveLength(2);
     expect(listed.filter((m) => m.metadata.status === 'pending')).toHaveLength(3);
     client.close();
+  });
+});
+
+describe('the ledger: every claimed message ends in exactly one outcome', () => {
+  type Scenario = (queue: ReturnType<typeof createMemoryQueue>, onEvent: (event: FlowEvent) => void) => void;
+  const scenarios: [string, number, Scenario][] = [
+    [
+      'map + requeue once, then acked',
+      12,
+      (queue, onEvent) => {
+        const failed = new Set<number>();
+        queue
+          .client({ node: 'bb' })
+          .pull$<Reading>({ interval: 5, maxMessages: 16, onEvent })
+          .pipe(
+            map((m) => ({ ...m, payload: { ...m.payload } })),
+            ackOnComplete(
+              (m) => {
+                if (m.payload.n % 3 === 0 && !failed.has(m.payload.n)) {
+                  failed.add(m.payload.n);
+                  throw new Error('once');
+                }
+              },
+              { concurrency: 4, onError: 'requeue', requeueDelay: { initial: 0 } },
+            ),
+          )
+          .subscribe();
+      },
+    ],
+    [
+      'skipMessages releasing half, leave on failure',
+      10,
+      (queue, onEvent) => {
+        queue
+          .client({ node: 'bb' })
+          .pull$<Reading>({ interval: 5, stopWhenEmpty: true, onEvent })
+          .pipe(
+            skipMessages((m) => m.payload.n % 2 === 0, { onSkip: 'release' }),
+            ackOnComplete(
+              (m) => {
+                if (m.payload.n === 3) throw new Error('left');
+              },
+              { concurrency: 2 },
+            ),
+          )
+          .subscribe();
+      },
+    ],
+    [
+      'abrupt unsubscribe with Observable handlers',
+      8,
+      (queue, onEvent) => {
+        const testing = queue.client({ node: 'bb' });
+        const subscription = testing
+          .consume<Reading>(() => timer(10).pipe(map(() => 'x')), { concurrency: 4, onEvent })
+          .subscribe();
+        timer(5).subscribe(() => subscription.unsubscribe());
+      },
+    ],
+    [
+      'a graceful stop that runs out of drain time',
+      4,
+      (queue, onEvent) => {
+        queue
+          .client({ node: 'bb' })
+          .consume<Reading>(() => timer(500), { concurrency: 2, stop: timer(5), drainTimeout: 20, onEvent })
+          .subscribe();
+      },
+    ],
+  ];
+
+  it.each(scenarios)('%s', (_, count, scenario) => {
+    testScheduler().run(({ flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < count; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const ledger = flowLedger();
+      const checks: boolean[] = [];
+      scenario(queue, (event) => {
+        ledger.record(event);
+        const counts = ledger.counts();
+        checks.push(counts.claimed === counts.settled + counts.inFlight && counts.inFlight >= 0);
+      });
+      flush();
+      const counts = ledger.counts();
+      expect(checks.every(Boolean)).toBe(true);
+      expect(counts.inFlight).toBe(0);
+      expect(counts.claimed).toBeGreaterThan(0);
+      // What the ledger calls left processing is exactly what the queue has processing.
+      const processing = queue.messages().filter((m) => m.metadata.status === 'processing').length;
+      expect(counts.released + counts.stranded).toBe(processing);
+    });
   });
 });

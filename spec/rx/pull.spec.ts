@@ -172,7 +172,7 @@ describe('pull$', () => {
       const slow = withOps(consumer, { pullNext$: <T>() => consumer.pullNext$<T>().pipe(delay(20)) });
       expectObservable(pull$(slow, { onEvent: (e) => events.push(e) }), '^ 10ms !').toBe('');
       scheduler.flush();
-      expect(events.map((e) => e.type)).toEqual(['requeued']);
+      expect(events.map((e) => e.type)).toEqual(['pulled', 'requeued']);
       expect(queue.messages().map((m) => [m.metadata.status, m.payload])).toEqual([
         ['processed', { n: 0 }],
         ['pending', { n: 0 }],
@@ -192,6 +192,7 @@ describe('pull$', () => {
       ).toBe('');
       scheduler.flush();
       expect(events).toMatchObject([
+        { type: 'pulled' },
         { type: 'stranded', reason: 'claimed after the subscriber unsubscribed' },
       ]);
       expect(queue.messages().map((m) => m.metadata.status)).toEqual(['processing']);
