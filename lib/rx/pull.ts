@@ -223,20 +223,35 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
             tick();
           });
         }
+        /** When the last message was settled, or the limit first reached: what a stall counts from. */
+        let quietSince = 0;
+        let stallReported = false;
         const settled = () => {
           outstanding--;
-          stall?.unsubscribe();
-          stall = undefined;
+          quietSince = scheduler.now();
+          stallReported = false;
           scheduleTick();
         };
-        /** At the limit: say so if no message is settled for `stallTimeout`. */
+        /**
+         * At the limit: say so if no message is settled for `stallTimeout`. One timer watches, and
+         * a settlement only moves the moment it counts from (no timer per message): when the timer
+         * fires early, it waits out the rest.
+         */
         const watchStall = () => {
           if (stall || outstanding < capacity) return;
-          stall = scheduler.schedule(() => {
-            if (outstanding >= capacity) {
-              emit({ type: 'stalled', node: ops.node, inFlight: outstanding, sinceMs: stallTimeout });
+          quietSince = scheduler.now();
+          const check = (): void => {
+            stall = undefined;
+            if (outstanding < capacity || stallReported || closed) return;
+            const quiet = scheduler.now() - quietSince;
+            if (quiet < stallTimeout) {
+              stall = scheduler.schedule(check, stallTimeout - quiet);
+              return;
             }
-          }, stallTimeout);
+            stallReported = true;
+            emit({ type: 'stalled', node: ops.node, inFlight: outstanding, sinceMs: quiet });
+          };
+          stall = scheduler.schedule(check, stallTimeout);
         };
         const finished = () =>
           stopping || (options.maxMessages !== undefined && emitted >= options.maxMessages);
