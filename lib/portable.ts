@@ -57,15 +57,10 @@ export type { SciroccoClient, ReactiveMethods } from './rx/scirocco-client.js';
 export { fromResultCall, type QueueOps, type PushOptions$ } from './rx/queue-ops.js';
 export { pull$, type PullOptions } from './rx/pull.js';
 export type { MessageFlow, ReceivedMessage, RequeueOptions, SettleStep } from './rx/received-message.js';
-export {
-  ackOnComplete,
-  type AckOnCompleteOptions,
-  type AckOutcome,
-  type HandlerContext,
-  type HandlerResult,
-  HandlerTimeoutError,
-  type OnHandlerError,
-} from './rx/ack-on-complete.js';
+export { ackOnComplete, type AckOnCompleteOptions, type OnHandlerError } from './rx/ack-on-complete.js';
+export type { AckOutcome } from './rx/ack-outcome.js';
+export type { HandlerContext, HandlerResult } from './rx/handler-context.js';
+export { HandlerTimeoutError } from './rx/handler-timeout-error.js';
 export { pushFrom, PushBufferOverflowError, type PushFromOptions } from './rx/push-from.js';
 export { skipMessages, type OnSkip, type SkipMessagesOptions } from './rx/skip-messages.js';
 export { consume, type ConsumeOptions } from './rx/consume.js';

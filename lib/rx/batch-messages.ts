@@ -7,6 +7,7 @@ import {
   type OperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
+import { checkPositive } from './check-option.js';
 import type { MessageFlow, ReceivedMessage } from './received-message.js';
 
 /**
@@ -26,14 +27,6 @@ export interface BatchMessagesOptions {
   readonly timeMs: number;
   /** Where the batch timer runs. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
-}
-
-function check(name: string, value: number, whole: boolean): void {
-  if (!(value > 0) || !Number.isFinite(value) || (whole && !Number.isSafeInteger(value))) {
-    throw new RangeError(
-      `batchMessages: ${name} must be a positive ${whole ? 'whole ' : ''}number, got ${String(value)}`,
-    );
-  }
 }
 
 /**
@@ -73,8 +66,8 @@ function check(name: string, value: number, whole: boolean): void {
 export function batchMessages<T, O = T>(
   options: BatchMessagesOptions,
 ): OperatorFunction<ReceivedMessage<T, O>, ReceivedMessage<T, O>[]> {
-  check('size', options.size, true);
-  check('timeMs', options.timeMs, false);
+  checkPositive('batchMessages', 'size', options.size, true);
+  checkPositive('batchMessages', 'timeMs', options.timeMs, false);
   const { size, timeMs } = options;
   return (source) =>
     defer(() => {

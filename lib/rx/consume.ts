@@ -1,11 +1,7 @@
 import type { Observable } from 'rxjs';
-import {
-  ackOnComplete,
-  type AckOnCompleteOptions,
-  type AckOutcome,
-  type HandlerContext,
-  type HandlerResult,
-} from './ack-on-complete.js';
+import { ackOnComplete, type AckOnCompleteOptions } from './ack-on-complete.js';
+import type { AckOutcome } from './ack-outcome.js';
+import type { HandlerContext, HandlerResult } from './handler-context.js';
 import type { BackoffOptions } from './backoff.js';
 import { pull$, type PullOptions } from './pull.js';
 import type { QueueOps } from './queue-ops.js';

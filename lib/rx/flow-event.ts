@@ -24,6 +24,7 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
  * | `cors-suspected` | the first failure of a run is a browser request to another origin that got no readable answer: the server is down, or its CORS settings refuse the page's origin (before its `backing-off`) |
  * | `retried` | the try after a backoff was sent |
  * | `requeued` / `dead-lettered` | a failed message was pushed again (to itself, or to the dead-letter node) and acked |
+ * | `handed-back` | a message nobody handled — claimed after or during a shutdown, or its handler stopped by an unsubscribe or the end of a drain — was pushed back to this node and acked, with the reason |
  * | `stranded` | a message claimed but left `processing` and handed to no one |
  * | `released` | a message was released: its slot freed, the message left `processing` on purpose (a `leave` policy, `release()`) |
  * | `possibly-stranded` | a pull got no answer in time: the server may have claimed a message for it, which is then left `processing` and handed to no one |
@@ -92,6 +93,13 @@ export type FlowEvent =
       readonly message: MessageMetadata;
       readonly copy: MessageMetadata;
       readonly deadLetter: string;
+    }
+  | {
+      readonly type: 'handed-back';
+      readonly node: string;
+      readonly message: MessageMetadata;
+      readonly copy: MessageMetadata;
+      readonly reason: string;
     }
   | {
       readonly type: 'stranded';

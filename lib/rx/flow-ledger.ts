@@ -6,11 +6,13 @@ export interface LedgerCounts {
   readonly claimed: number;
   /** Claimed and not settled yet: `claimed - settled`. */
   readonly inFlight: number;
-  /** Claimed messages with an outcome: the sum of the five below. */
+  /** Claimed messages with an outcome: the sum of the six below. */
   readonly settled: number;
   readonly acked: number;
   readonly requeued: number;
   readonly deadLettered: number;
+  /** Pushed back unhandled, at a shutdown or when a handler was stopped (`handed-back`). */
+  readonly handedBack: number;
   /** Left `processing` on purpose (`release()`, the `leave` policy). */
   readonly released: number;
   /** Left `processing` and handed to no one, with a reason (`stranded` events). */
@@ -43,6 +45,7 @@ const OUTCOMES = {
   acked: 'acked',
   requeued: 'requeued',
   'dead-lettered': 'deadLettered',
+  'handed-back': 'handedBack',
   released: 'released',
   stranded: 'stranded',
 } as const;
@@ -51,7 +54,8 @@ type Outcome = (typeof OUTCOMES)[keyof typeof OUTCOMES];
 
 /**
  * Creates a ledger of a flow's messages: every message a consumer claims ends in exactly one
- * outcome — `acked`, `requeued`, `dead-lettered`, `released` or `stranded` — reported as an event,
+ * outcome — `acked`, `requeued`, `dead-lettered`, `handed-back`, `released` (left `processing` on
+ * purpose) or `stranded` (left `processing`, with a reason) — reported as an event,
  * and the ledger counts them, so that `claimed = settled + inFlight` always holds and, once a flow
  * has ended, `inFlight` is 0. Timed-out pulls are counted apart (`possiblyStranded`): the server
  * may have claimed a message for each, which no event can show.
@@ -80,6 +84,7 @@ export function flowLedger(): FlowLedger {
     acked: 0,
     requeued: 0,
     deadLettered: 0,
+    handedBack: 0,
     released: 0,
     stranded: 0,
   };

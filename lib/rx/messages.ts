@@ -155,7 +155,12 @@ export function messages<T = unknown>(
           ended = true;
           if (unsettled) {
             const { message } = unsettled;
-            await firstValueFrom(message.requeue({ step: retried(message) })).catch((error: unknown) => {
+            await firstValueFrom(
+              message.requeue({
+                step: retried(message),
+                handBack: 'the loop ended before it settled the message',
+              }),
+            ).catch((error: unknown) => {
               const reason = `the loop ended before it settled the message; requeue failed: ${String(error)}`;
               message.release(reason);
             });

@@ -1,7 +1,6 @@
 import {
   asapScheduler,
   asyncScheduler,
-  defer,
   NEVER,
   isObservable,
   Observable,
@@ -11,10 +10,13 @@ import {
 import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.js';
-import type { FlowEvent, FlowEventHandler } from './flow-event.js';
+import { checkPositive } from './check-option.js';
+import type { FlowEventHandler } from './flow-event.js';
+import { flowCredit } from './flow-credit.js';
 import { reportLikelyCors } from './likely-cors.js';
 import { detachedOf, type QueueOps } from './queue-ops.js';
 import { receivedMessage, type MessageFlow, type ReceivedMessage } from './received-message.js';
+import { safeEmitter } from './safe-emitter.js';
 
 /**
  * Options of `pull$`.
@@ -65,22 +67,13 @@ export interface PullOptions {
   /**
    * What happens to a message whose pull was in flight when the subscriber unsubscribed:
    * `requeue` pushes a copy to this node and acks the original; `strand` leaves it `processing`.
-   * Either way a `requeued` or `stranded` event reports it. @default 'requeue'
+   * Either way a `handed-back` or `stranded` event reports it. @default 'requeue'
    */
   readonly onUnsubscribe?: 'requeue' | 'strand';
   /** Where timers run: inject a `TestScheduler` to test in virtual time. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
   /** Receives the stream's events. */
   readonly onEvent?: FlowEventHandler;
-}
-
-function positive(name: string, value: number | undefined, whole: boolean): void {
-  if (value === undefined) return;
-  if (!(value > 0) || (whole && !Number.isSafeInteger(value)) || !Number.isFinite(value)) {
-    throw new RangeError(
-      `pull$: ${name} must be a positive ${whole ? 'whole ' : ''}number, got ${String(value)}`,
-    );
-  }
 }
 
 function stopSignal(stop: PullOptions['stop']): Observable<unknown> {
@@ -113,7 +106,7 @@ function handBack<T>(message: SciroccoMessage<T>, flow: MessageFlow, policy: 're
     received.release(reason);
     return;
   }
-  received.requeue().subscribe({
+  received.requeue({ handBack: reason }).subscribe({
     error: (error: unknown) => {
       received.release(`${reason}; requeue failed: ${String(error)}`);
     },
@@ -150,228 +143,145 @@ function handBack<T>(message: SciroccoMessage<T>, flow: MessageFlow, policy: 're
  * ```
  */
 export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Observable<ReceivedMessage<T>> {
-  positive('interval', options.interval, false);
-  positive('maxMessages', options.maxMessages, true);
-  positive('maxInFlight', options.maxInFlight, true);
-  positive('stallTimeout', options.stallTimeout, false);
-  const stallTimeout = options.stallTimeout ?? 60_000;
+  checkPositive('pull$', 'interval', options.interval, false);
+  checkPositive('pull$', 'maxMessages', options.maxMessages, true);
+  checkPositive('pull$', 'maxInFlight', options.maxInFlight, true);
+  checkPositive('pull$', 'stallTimeout', options.stallTimeout, false);
   const backoff = resolveBackoff(options.backoff);
   const interval = options.interval ?? 500;
   const scheduler = options.scheduler ?? asyncScheduler;
-  // Work that downstream triggers runs after the current callback: a microtask by default (no
-  // timer's delay per message), the injected scheduler in tests.
-  const hop = options.scheduler ?? asapScheduler;
   const onUnsubscribe = options.onUnsubscribe ?? 'requeue';
   const detached = detachedOf(ops);
-  const pullOnce = detached.pull;
-  const ackOnce = detached.ack ?? (<M>(id: string) => ops.ack$<M>(id));
-  const emit: FlowEventHandler = (event: FlowEvent) => {
-    try {
-      options.onEvent?.(event);
-    } catch {
-      // an event handler must not break the flow
+  const pullOnce = detached.pull ?? (<M>() => ops.pullNext$<M>());
+  const emit = safeEmitter(options.onEvent);
+
+  return new Observable<ReceivedMessage<T>>((subscriber) => {
+    let emitted = 0;
+    let failures = 0;
+    let pulling = false;
+    let paused = false;
+    let stopping = false;
+    let closed = false;
+    /** The wait after an empty poll, or a backoff delay. */
+    let timer: Subscription | undefined;
+    const credit = flowCredit({
+      node: ops.node,
+      fixed: options.maxInFlight,
+      stallTimeout: options.stallTimeout ?? 60_000,
+      scheduler,
+      // Work that downstream triggers runs after its callback: a microtask by default (no
+      // timer's delay per message), the injected scheduler in tests.
+      hop: options.scheduler ?? asapScheduler,
+      emit,
+      onCredit: next,
+    });
+    const flow: MessageFlow = {
+      ops,
+      scheduler,
+      emit,
+      ack: detached.ack ?? (<M>(id: string) => ops.ack$<M>(id)),
+      demand: (count) => {
+        credit.demand(count);
+      },
+    };
+    const settled = () => {
+      credit.settle();
+    };
+
+    /** The loop's one decision: complete, wait, or pull. Runs at subscribe and on `credit.wake`. */
+    function next(): void {
+      if (closed || pulling) return;
+      if (stopping || (options.maxMessages !== undefined && emitted >= options.maxMessages)) {
+        subscriber.complete();
+        return;
+      }
+      if (!paused && !timer && credit.available) pull();
     }
-  };
 
-  return defer(
-    () =>
-      new Observable<ReceivedMessage<T>>((subscriber) => {
-        let capacity = options.maxInFlight ?? 1;
-        let outstanding = 0;
-        let emitted = 0;
-        let failures = 0;
-        let pulling = false;
-        let paused = false;
-        let stopping = false;
-        let closed = false;
-        let timer: Subscription | undefined;
-        let running = false;
-        let again = false;
-        let settling: Subscription | undefined;
-        let mismatched = false;
-        let stall: Subscription | undefined;
+    function wait(ms: number): void {
+      timer = scheduler.schedule(() => {
+        timer = undefined;
+        next();
+      }, ms);
+    }
 
-        const flow: MessageFlow = {
-          ops,
-          scheduler,
-          emit,
-          ack: ackOnce,
-          demand: (count) => {
-            if (options.maxInFlight !== undefined && count !== options.maxInFlight && !mismatched) {
-              mismatched = true;
-              emit({
-                type: 'in-flight-mismatch',
-                node: ops.node,
-                maxInFlight: options.maxInFlight,
-                demanded: count,
-              });
-            }
-            if (options.maxInFlight === undefined && count > capacity) {
-              capacity = count;
-              scheduleTick();
-            }
-          },
-        };
-        /**
-         * Work that downstream triggers (a settlement frees a slot, a demand raises the limit) is
-         * scheduled, never run inside the downstream callback, which may be in the middle of an
-         * operator (a buffer being flushed): the memory queue answers at once, as HTTP never does.
-         */
-        function scheduleTick(): void {
-          settling ??= hop.schedule(() => {
-            settling = undefined;
-            tick();
-          });
-        }
-        /** When the last message was settled, or the limit first reached: what a stall counts from. */
-        let quietSince = 0;
-        let stallReported = false;
-        const settled = () => {
-          outstanding--;
-          quietSince = scheduler.now();
-          stallReported = false;
-          scheduleTick();
-        };
-        /**
-         * At the limit: say so if no message is settled for `stallTimeout`. One timer watches, and
-         * a settlement only moves the moment it counts from (no timer per message): when the timer
-         * fires early, it waits out the rest.
-         */
-        const watchStall = () => {
-          if (stall || outstanding < capacity) return;
-          quietSince = scheduler.now();
-          const check = (): void => {
-            stall = undefined;
-            if (outstanding < capacity || stallReported || closed) return;
-            const quiet = scheduler.now() - quietSince;
-            if (quiet < stallTimeout) {
-              stall = scheduler.schedule(check, stallTimeout - quiet);
-              return;
-            }
-            stallReported = true;
-            emit({ type: 'stalled', node: ops.node, inFlight: outstanding, sinceMs: quiet });
-          };
-          stall = scheduler.schedule(check, stallTimeout);
-        };
-        const finished = () =>
-          stopping || (options.maxMessages !== undefined && emitted >= options.maxMessages);
+    function received(message: SciroccoMessage<T>): void {
+      if (closed) {
+        handBack(message, flow, onUnsubscribe);
+        return;
+      }
+      failures = 0;
+      emitted++;
+      credit.take();
+      emit({ type: 'pulled', node: ops.node, message: message.metadata });
+      subscriber.next(receivedMessage(message, flow, settled));
+    }
 
-        /** Runs `step` until it stops asking for more; re-entrant calls only ask for one more round. */
-        function tick(): void {
-          if (running) {
-            again = true;
-            return;
+    function failed(error: unknown): void {
+      if (closed) return;
+      const retryable = isSciroccoError(error) && error.retryable;
+      if (isSciroccoError(error)) {
+        if (failures === 0) reportLikelyCors(error, 'pull', ops.node, emit);
+        // A pull with no answer may have claimed a message that nobody will get: say so.
+        if (error.kind === 'timeout') emit({ type: 'possibly-stranded', node: ops.node, error });
+      }
+      // Stopping never waits out a backoff: the failed pull brought no message; done.
+      if (stopping && retryable) return;
+      if (!retryable || failures >= backoff.retries) {
+        subscriber.error(error);
+        return;
+      }
+      failures++;
+      const delayMs = backoffDelay(failures, backoff);
+      emit({ type: 'backing-off', node: ops.node, operation: 'pull', attempt: failures, delayMs, error });
+      wait(delayMs);
+    }
+
+    function pull(): void {
+      pulling = true;
+      if (failures > 0) emit({ type: 'retried', node: ops.node, operation: 'pull', attempt: failures });
+      // Each answer is followed by a scheduled `next`, never a direct call: an answer that comes
+      // synchronously must not recurse.
+      pullOnce<T>().subscribe({
+        next: (option) => {
+          pulling = false;
+          if (option.isSome()) received(option.value);
+          else {
+            failures = 0;
+            emit({ type: 'empty', node: ops.node });
+            if (options.stopWhenEmpty) stopping = true;
+            else if (!closed) wait(interval);
           }
-          running = true;
-          try {
-            do {
-              again = false;
-              step();
-              // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- step() sets it through tick()
-            } while (again);
-          } finally {
-            running = false;
-          }
-        }
+          credit.wake();
+        },
+        error: (error: unknown) => {
+          pulling = false;
+          failed(error);
+          credit.wake();
+        },
+      });
+    }
 
-        function step(): void {
-          if (closed) return;
-          if (finished()) {
-            if (!pulling) subscriber.complete();
-            return;
-          }
-          if (paused || pulling || timer || outstanding >= capacity) return;
-          pull();
-        }
+    function stop(): void {
+      stopping = true;
+      timer?.unsubscribe();
+      timer = undefined;
+      credit.wake();
+    }
 
-        function wait(ms: number): void {
-          timer = scheduler.schedule(() => {
-            timer = undefined;
-            tick();
-          }, ms);
-        }
-
-        function pull(): void {
-          pulling = true;
-          if (failures > 0) emit({ type: 'retried', node: ops.node, operation: 'pull', attempt: failures });
-          (pullOnce?.<T>() ?? ops.pullNext$<T>()).subscribe({
-            next: (option) => {
-              pulling = false;
-              failures = 0;
-              if (option.isNone()) {
-                emit({ type: 'empty', node: ops.node });
-                if (closed) return;
-                if (options.stopWhenEmpty) stopping = true;
-                else wait(interval);
-                tick();
-                return;
-              }
-              const message = option.value;
-              if (closed) {
-                handBack(message, flow, onUnsubscribe);
-                return;
-              }
-              outstanding++;
-              emitted++;
-              emit({ type: 'pulled', node: ops.node, message: message.metadata });
-              subscriber.next(receivedMessage(message, flow, settled));
-              watchStall();
-              tick();
-            },
-            error: (error: unknown) => {
-              pulling = false;
-              if (closed) return;
-              if (failures === 0 && isSciroccoError(error)) reportLikelyCors(error, 'pull', ops.node, emit);
-              // A pull with no answer may have claimed a message that nobody will get: say so.
-              if (isSciroccoError(error) && error.kind === 'timeout') {
-                emit({ type: 'possibly-stranded', node: ops.node, error });
-              }
-              if (stopping && isSciroccoError(error) && error.retryable) {
-                // Stopping never waits out a backoff: the failed pull brought no message; done.
-                tick();
-                return;
-              }
-              if (isSciroccoError(error) && error.retryable && failures < backoff.retries) {
-                failures++;
-                const delayMs = backoffDelay(failures, backoff);
-                emit({
-                  type: 'backing-off',
-                  node: ops.node,
-                  operation: 'pull',
-                  attempt: failures,
-                  delayMs,
-                  error,
-                });
-                wait(delayMs);
-                return;
-              }
-              subscriber.error(error);
-            },
-          });
-        }
-
-        function stopNow(): void {
-          stopping = true;
-          timer?.unsubscribe();
-          timer = undefined;
-          tick();
-        }
-
-        const controls = [
-          options.pause?.subscribe((value) => {
-            paused = value;
-            if (!value) tick();
-          }),
-          stopSignal(options.stop).subscribe({ next: stopNow, complete: stopNow }),
-        ];
-        tick();
-        return () => {
-          closed = true;
-          timer?.unsubscribe();
-          settling?.unsubscribe();
-          stall?.unsubscribe();
-          for (const control of controls) control?.unsubscribe();
-        };
+    const controls = [
+      options.pause?.subscribe((value) => {
+        paused = value;
+        if (!value) credit.wake();
       }),
-  );
+      stopSignal(options.stop).subscribe({ next: stop, complete: stop }),
+    ];
+    next();
+    return () => {
+      closed = true;
+      timer?.unsubscribe();
+      credit.close();
+      for (const control of controls) control?.unsubscribe();
+    };
+  });
 }

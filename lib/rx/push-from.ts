@@ -18,6 +18,8 @@ import type { Payload, PayloadOf } from '../client/payload.js';
 import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
+import { checkPositive } from './check-option.js';
+import { safeEmitter } from './safe-emitter.js';
 import type { FlowEventHandler } from './flow-event.js';
 import { detachedOf, type QueueOps } from './queue-ops.js';
 import { retryWithBackoff } from './retry-with-backoff.js';
@@ -182,20 +184,12 @@ export function pushFrom<I extends Payload>(
 ): Observable<SciroccoMessage<PayloadOf<I>>> {
   const concurrency = options.concurrency ?? 1;
   const maxBuffered = options.maxBuffered ?? Infinity;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(`pushFrom: concurrency must be a positive whole number, got ${String(concurrency)}`);
-  }
+  checkPositive('pushFrom', 'concurrency', concurrency, true);
   if (!(maxBuffered >= 0))
     throw new RangeError(`pushFrom: maxBuffered must be a number >= 0, got ${String(maxBuffered)}`);
   const backoff = resolveBackoff(options.backoff, 5);
   const scheduler = options.scheduler ?? asyncScheduler;
-  const emit: FlowEventHandler = (event) => {
-    try {
-      options.onEvent?.(event);
-    } catch {
-      // an event handler must not break the flow
-    }
-  };
+  const emit = safeEmitter(options.onEvent);
   // Pushes already sent are let finish on unsubscribe: aborting one would leave it unknown
   // whether the server stored the message.
   const push = detachedOf(ops).push ?? ops.push$.bind(ops);

@@ -16,6 +16,11 @@ export interface RequeueOptions {
   readonly delayMs?: number;
   /** Wraps each step (the push, the ack). @default each runs once */
   readonly step?: SettleStep;
+  /**
+   * Why the message goes back unhandled (a shutdown, a stopped handler): it is then reported
+   * `handed-back` with this reason instead of `requeued`, which says a handler failed on it.
+   */
+  readonly handBack?: string;
 }
 
 /**
@@ -67,8 +72,9 @@ export interface ReceivedMessage<T = unknown, O = T> extends SciroccoMessage<T> 
   release(reason?: string): void;
   /**
    * A cold Observable that pushes a copy of the message to this node (a new id, `tries` 0, at the
-   * end of the queue, due after `delayMs` on the stream's clock), then acks the original; it emits the copy, reports `requeued` and frees
-   * the slot. The protocol has no nack: this is how a message goes back to the queue.
+   * end of the queue, due after `delayMs` on the stream's clock), then acks the original; it
+   * emits the copy, reports `requeued` (or `handed-back`, given `handBack`) and frees the slot.
+   * The protocol has no nack: this is how a message goes back to the queue.
    */
   requeue(options?: RequeueOptions): Observable<SciroccoMessage<O>>;
   /**
@@ -140,7 +146,12 @@ export function receivedMessage<T>(
     });
   };
   /** The one requeue sequence: push a copy to `target`, ack the original, report, free the slot. */
-  const copyTo = (target: string, step: SettleStep, delayMs = 0): Observable<SciroccoMessage<T>> =>
+  const copyTo = (
+    target: string,
+    step: SettleStep,
+    delayMs = 0,
+    handBack?: string,
+  ): Observable<SciroccoMessage<T>> =>
     step(
       'push',
       flow.ops.push$(target, payload as object, {
@@ -154,9 +165,11 @@ export function receivedMessage<T>(
       tap((copy) => {
         settleOnce(() => {
           flow.emit(
-            target === node
-              ? { type: 'requeued', node, message: metadata, copy: copy.metadata }
-              : { type: 'dead-lettered', node, message: metadata, copy: copy.metadata, deadLetter: target },
+            target !== node
+              ? { type: 'dead-lettered', node, message: metadata, copy: copy.metadata, deadLetter: target }
+              : handBack === undefined
+                ? { type: 'requeued', node, message: metadata, copy: copy.metadata }
+                : { type: 'handed-back', node, message: metadata, copy: copy.metadata, reason: handBack },
           );
         });
       }),
@@ -173,7 +186,8 @@ export function receivedMessage<T>(
         }),
       ),
     release,
-    requeue: ({ step = once, delayMs = 0 }: RequeueOptions = {}) => copyTo(node, step, delayMs),
+    requeue: ({ step = once, delayMs = 0, handBack }: RequeueOptions = {}) =>
+      copyTo(node, step, delayMs, handBack),
     deadLetter: (target: string, step = once) => copyTo(target, step),
     flow,
   });

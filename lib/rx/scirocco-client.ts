@@ -2,12 +2,14 @@ import { Subject, type Observable, type ObservableInput } from 'rxjs';
 import type { ClientCore } from '../client/client-core.js';
 import type { Payload, PayloadOf } from '../client/payload.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
-import type { FlowEvent, FlowEventHandler } from './flow-event.js';
-import type { AckOutcome, HandlerContext, HandlerResult } from './ack-on-complete.js';
+import type { FlowEvent } from './flow-event.js';
+import type { AckOutcome } from './ack-outcome.js';
+import type { HandlerContext, HandlerResult } from './handler-context.js';
 import { consume, type ConsumeOptions } from './consume.js';
 import { messages, type MessagesOptions } from './messages.js';
 import { pull$, type PullOptions } from './pull.js';
 import { pushFrom, type PushFromOptions } from './push-from.js';
+import { safeEmitter } from './safe-emitter.js';
 import type { QueueOps } from './queue-ops.js';
 import type { ReceivedMessage } from './received-message.js';
 
@@ -77,13 +79,6 @@ export interface ReactiveMethods {
  */
 export interface SciroccoClient extends ClientCore, QueueOps, ReactiveMethods {}
 
-function both(first: FlowEventHandler | undefined, second: FlowEventHandler): FlowEventHandler {
-  return (event) => {
-    first?.(event);
-    second(event);
-  };
-}
-
 /** Joins a promise core and its Observable operations into one client with the reactive flows. */
 export function assembleClient(core: ClientCore, ops: QueueOps): SciroccoClient {
   const events = new Subject<FlowEvent>();
@@ -95,16 +90,16 @@ export function assembleClient(core: ClientCore, ops: QueueOps): SciroccoClient 
     ...ops,
     events$: events.asObservable(),
     pull$: <T>(options: PullOptions = {}) =>
-      pull$<T>(ops, { ...options, onEvent: both(options.onEvent, report) }),
+      pull$<T>(ops, { ...options, onEvent: safeEmitter(options.onEvent, report) }),
     consume: <T, R>(
       handler: (message: ReceivedMessage<T>, context: HandlerContext) => HandlerResult<R>,
       options: ConsumeOptions = {},
-    ) => consume<T, R>(ops, handler, { ...options, onEvent: both(options.onEvent, report) }),
+    ) => consume<T, R>(ops, handler, { ...options, onEvent: safeEmitter(options.onEvent, report) }),
     messages: <T>(options: MessagesOptions = {}) =>
-      messages<T>(ops, { ...options, onEvent: both(options.onEvent, report) }),
+      messages<T>(ops, { ...options, onEvent: safeEmitter(options.onEvent, report) }),
     pushFrom: <I extends Payload>(
       source: ObservableInput<I> | AsyncIterable<I>,
       options: PushFromOptions<I>,
-    ) => pushFrom(ops, source, { ...options, onEvent: both(options.onEvent, report) }),
+    ) => pushFrom(ops, source, { ...options, onEvent: safeEmitter(options.onEvent, report) }),
   });
 }

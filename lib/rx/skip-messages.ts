@@ -1,6 +1,6 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
-import { validateNodeId } from '../protocol/validation.js';
+import { checkPolicy } from './check-option.js';
 import type { ReceivedMessage } from './received-message.js';
 
 /** What {@link skipMessages} does with a message it drops. */
@@ -23,17 +23,6 @@ export interface SkipMessagesOptions {
    * its slot and leaves it `processing`. @default 'ack'
    */
   readonly onSkip?: OnSkip;
-}
-
-function checkOnSkip(onSkip: OnSkip): void {
-  if (typeof onSkip === 'object') {
-    const node = validateNodeId(onSkip.deadLetter, 'deadLetter node id');
-    if (node.isErr()) throw new RangeError(`skipMessages: ${node.error}`);
-  } else if (!(['ack', 'requeue', 'release'] as unknown[]).includes(onSkip)) {
-    throw new RangeError(
-      `skipMessages: onSkip must be 'ack', 'requeue', 'release' or { deadLetter: node }, got ${JSON.stringify(onSkip)}`,
-    );
-  }
 }
 
 function settle<T, O>(
@@ -85,7 +74,7 @@ export function skipMessages<T, O = T>(
   options: SkipMessagesOptions = {},
 ): MonoTypeOperatorFunction<ReceivedMessage<T, O>> {
   const onSkip = options.onSkip ?? 'ack';
-  checkOnSkip(onSkip);
+  checkPolicy('skipMessages', 'onSkip', onSkip, ['ack', 'requeue', 'release']);
   return (source) =>
     new Observable<ReceivedMessage<T, O>>((subscriber) => {
       const settling = source.subscribe({

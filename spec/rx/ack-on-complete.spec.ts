@@ -1,7 +1,8 @@
 import { map, of, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { SciroccoError } from '../../lib/client/scirocco-error.js';
-import { ackOnComplete, type AckOutcome } from '../../lib/rx/ack-on-complete.js';
+import { ackOnComplete } from '../../lib/rx/ack-on-complete.js';
+import type { AckOutcome } from '../../lib/rx/ack-outcome.js';
 import type { FlowEvent } from '../../lib/rx/flow-event.js';
 import { pull$ } from '../../lib/rx/pull.js';
 import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';

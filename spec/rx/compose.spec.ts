@@ -15,7 +15,9 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { SciroccoError } from '../../lib/client/scirocco-error.js';
 import { createClient } from '../../lib/create-client.js';
-import { ackOnComplete, HandlerTimeoutError, type AckOutcome } from '../../lib/rx/ack-on-complete.js';
+import { ackOnComplete } from '../../lib/rx/ack-on-complete.js';
+import type { AckOutcome } from '../../lib/rx/ack-outcome.js';
+import { HandlerTimeoutError } from '../../lib/rx/handler-timeout-error.js';
 import type { FlowEvent } from '../../lib/rx/flow-event.js';
 import { pull$ } from '../../lib/rx/pull.js';
 import type { ReceivedMessage } from '../../lib/rx/received-message.js';
@@ -487,7 +489,7 @@ describe('abrupt unsubscribe while handlers run', () => {
           .subscribe();
         cold('2ms x').subscribe(() => subscription.unsubscribe());
         flush();
-        const type = onUnsubscribe === 'requeue' ? 'requeued' : 'stranded';
+        const type = onUnsubscribe === 'requeue' ? 'handed-back' : 'stranded';
         expect(events.filter((event) => event.type === type)).toHaveLength(4);
         const statuses = queue.messages().map((m) => m.metadata.status);
         // 4 claimed: requeued (processed, with 4 pending copies) or stranded (processing, reported)
@@ -502,6 +504,8 @@ describe('abrupt unsubscribe while handlers run', () => {
     for (let n = 0; n < 8; n++) await queue.client({ node: 'aa' }).push('bb', { n });
     const events: FlowEvent[] = [];
     let started = 0;
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
     const subscription = queue
       .client({ node: 'bb' })
       .pull$<Reading>({ onEvent: (event) => events.push(event) })
@@ -509,14 +513,15 @@ describe('abrupt unsubscribe while handlers run', () => {
         ackOnComplete(
           async () => {
             started++;
-            await new Promise((resolve) => setTimeout(resolve, 20));
+            await gate;
           },
           { concurrency: 4 },
         ),
       )
       .subscribe();
-    await expect.poll(() => started).toBe(4);
+    await expect.poll(() => started, { interval: 1 }).toBe(4);
     subscription.unsubscribe();
+    open();
     await expect.poll(() => events.filter((event) => event.type === 'acked').length).toBe(4);
     const statuses = queue.messages().map((m) => m.metadata.status);
     expect(statuses.filter((s) => s === 'processed')).toHaveLength(4);
@@ -671,9 +676,40 @@ describe('handler cancellation: signal, timeout, drain deadline', () => {
           complete: () => (completed = queue.now().getTime()),
         });
       flush();
-      expect(outcomes).toEqual(['acked', 'failed']); // n 1: failed, handed back (requeued)
+      expect(outcomes).toEqual(['acked', 'failed']); // n 1: failed, handed back
       expect(completed).toBe(55); // the stop at 5, the drain deadline 50 later
-      expect(events.filter((e) => e.type === 'requeued')).toHaveLength(1);
+      expect(events.filter((e) => e.type === 'handed-back')).toHaveLength(1);
+      expect(queue.messages().filter((m) => m.metadata.status === 'processing')).toEqual([]);
+    });
+  });
+
+  it('the drain deadline covers messages still waiting for a handler: they are handed back unhandled', () => {
+    testScheduler().run(({ cold, hot, flush }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 3; n++) queue.client({ node: 'aa' }).push$('bb', { n }).subscribe();
+      const ledger = flowLedger();
+      const handled: number[] = [];
+      let completed = -1;
+      // 3 claimed (maxInFlight 3), one handler at a time: 2 wait in the operator's buffer
+      pull$<Reading>(queue.client({ node: 'bb' }), {
+        maxInFlight: 3,
+        stop: hot('5ms s'),
+        onEvent: ledger.record,
+      })
+        .pipe(
+          ackOnComplete(
+            (m) => {
+              handled.push(m.payload.n);
+              return cold('500ms x|');
+            },
+            { concurrency: 1, drainTimeout: 50 },
+          ),
+        )
+        .subscribe({ complete: () => (completed = queue.now().getTime()) });
+      flush();
+      expect(handled).toEqual([0]);
+      expect(completed).toBe(55);
+      expect(ledger.counts()).toMatchObject({ claimed: 3, handedBack: 3, inFlight: 0 });
       expect(queue.messages().filter((m) => m.metadata.status === 'processing')).toEqual([]);
     });
   });
@@ -718,7 +754,9 @@ describe('messages(): for await consumption', () => {
         throw new Error(`failed on ${String(message.payload.n)}`);
       }
     }).rejects.toThrow('failed on 3');
-    expect(events.filter((event) => event.type === 'requeued')).toHaveLength(1);
+    expect(events.filter((event) => event.type === 'handed-back')).toEqual([
+      expect.objectContaining({ reason: 'the loop ended before it settled the message' }),
+    ]);
     const listed = (await client.list()).unwrap();
     expect(listed.filter((m) => m.metadata.status === 'processing')).toEqual([]);
     expect(listed.filter((m) => m.metadata.status === 'processed')).toHaveLength(4); // 0, 1, and 2, 3 requeued

@@ -150,7 +150,7 @@ describe('flows over HTTP against the server', () => {
     expect(counting.claiming).toBe(1);
     subscription.unsubscribe();
     for (let waited = 0; waited < 2_000 && events.length < 2; waited += 20) await sleep(20);
-    expect(events.map((e) => e.type)).toEqual(['pulled', 'requeued']);
+    expect(events.map((e) => e.type)).toEqual(['pulled', 'handed-back']);
     const all = (await consumer.list()).unwrap();
     expect(all.map((m) => [m.metadata.status, m.payload])).toEqual([
       ['processed', { n: 1 }],

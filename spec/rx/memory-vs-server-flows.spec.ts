@@ -11,7 +11,8 @@ import {
 } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../../lib/create-client.js';
-import { ackOnComplete, type AckOutcome } from '../../lib/rx/ack-on-complete.js';
+import { ackOnComplete } from '../../lib/rx/ack-on-complete.js';
+import type { AckOutcome } from '../../lib/rx/ack-outcome.js';
 import { batchMessages } from '../../lib/rx/batch-messages.js';
 import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
 import { skipMessages } from '../../lib/rx/skip-messages.js';

@@ -172,7 +172,7 @@ describe('pull$', () => {
       const slow = withOps(consumer, { pullNext$: <T>() => consumer.pullNext$<T>().pipe(delay(20)) });
       expectObservable(pull$(slow, { onEvent: (e) => events.push(e) }), '^ 10ms !').toBe('');
       scheduler.flush();
-      expect(events.map((e) => e.type)).toEqual(['pulled', 'requeued']);
+      expect(events.map((e) => e.type)).toEqual(['pulled', 'handed-back']);
       expect(queue.messages().map((m) => [m.metadata.status, m.payload])).toEqual([
         ['processed', { n: 0 }],
         ['pending', { n: 0 }],
