@@ -27,7 +27,7 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
  * | `handed-back` | a message nobody handled — claimed after or during a shutdown, or its handler stopped by an unsubscribe or the end of a drain — was pushed back to this node and acked, with the reason |
  * | `stranded` | a message claimed but left `processing` and handed to no one |
  * | `released` | a message was released: its slot freed, the message left `processing` on purpose (a `leave` policy, `release()`) |
- * | `possibly-stranded` | a pull got no answer in time: the server may have claimed a message for it, which is then left `processing` and handed to no one |
+ * | `possibly-stranded` | a pull that may have reached the server lost its answer (a timeout, a connection cut once made): the server may have claimed a message for it, which is then left `processing` and handed to no one |
  * | `in-flight-mismatch` | `pull$`'s `maxInFlight` was set to another number than the `concurrency` of the `ackOnComplete` (or the `size` of the `batchMessages`) after it; once per stream |
  * | `skipped` | `skipMessages` dropped a message and settled it as its `onSkip` says |
  * | `stalled` | `pull$` has been at its in-flight limit for `stallTimeout` with no message settled: something between it and the settling operator drops messages without settling them (a `filter`: use `skipMessages`) |

@@ -17,7 +17,7 @@ export interface LedgerCounts {
   readonly released: number;
   /** Left `processing` and handed to no one, with a reason (`stranded` events). */
   readonly stranded: number;
-  /** Pulls that timed out: each may have claimed a message the ledger cannot see. */
+  /** Pulls whose answer was lost (timeouts, cut connections): each may have claimed a message the ledger cannot see. */
   readonly possiblyStranded: number;
 }
 
@@ -57,7 +57,8 @@ type Outcome = (typeof OUTCOMES)[keyof typeof OUTCOMES];
  * outcome — `acked`, `requeued`, `dead-lettered`, `handed-back`, `released` (left `processing` on
  * purpose) or `stranded` (left `processing`, with a reason) — reported as an event,
  * and the ledger counts them, so that `claimed = settled + inFlight` always holds and, once a flow
- * has ended, `inFlight` is 0. Timed-out pulls are counted apart (`possiblyStranded`): the server
+ * has ended, `inFlight` is 0. Pulls whose answer was lost (a timeout, a connection cut) are
+ * counted apart (`possiblyStranded`): the server
  * may have claimed a message for each, which no event can show.
  *
  * ```

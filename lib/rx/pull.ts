@@ -14,6 +14,7 @@ import { checkPositive } from './check-option.js';
 import type { FlowEventHandler } from './flow-event.js';
 import { flowCredit } from './flow-credit.js';
 import { reportLikelyCors } from './likely-cors.js';
+import { lostAnswer } from './lost-answer.js';
 import { detachedOf, type QueueOps } from './queue-ops.js';
 import { receivedMessage, type MessageFlow, type ReceivedMessage } from './received-message.js';
 import { safeEmitter } from './safe-emitter.js';
@@ -222,8 +223,8 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       const retryable = isSciroccoError(error) && error.retryable;
       if (isSciroccoError(error)) {
         if (failures === 0) reportLikelyCors(error, 'pull', ops.node, emit);
-        // A pull with no answer may have claimed a message that nobody will get: say so.
-        if (error.kind === 'timeout') emit({ type: 'possibly-stranded', node: ops.node, error });
+        // A pull whose answer was lost may have claimed a message that nobody will get: say so.
+        if (lostAnswer(error)) emit({ type: 'possibly-stranded', node: ops.node, error });
       }
       // Stopping never waits out a backoff: the failed pull brought no message; done.
       if (stopping && retryable) return;
