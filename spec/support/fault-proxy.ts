@@ -42,7 +42,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           response.on('end', () => {
             const send = () => {
               if (answer.destroyed) return;
-              answer.writeHead(response.statusCode ?? 502, response.headers as IncomingHttpHeaders);
+              answer.writeHead(response.statusCode ?? 502, response.headers);
               answer.end(Buffer.concat(body));
             };
             if (delay === 0) send();
