@@ -110,6 +110,15 @@ function checkOptions(options: AckOnCompleteOptions): void {
  * Fed by `pull$`, it asks the stream for `concurrency` messages in flight, so at most
  * `concurrency` messages are claimed and not yet acked at any moment.
  *
+ * What breaks it: a handler that never completes holds its slot (set `timeout`); an Observable
+ * handler that emits but never completes is never acked; a message built by hand, not by
+ * `pull$`, can only be acked or left (it has no stream to requeue it to).
+ *
+ * @param handler - runs for each message: an Observable (its last value counts), a Promise or a
+ *   value; it gets `{ signal }`, aborted when it is stopped. Without one, each message is acked.
+ * @param options - the concurrency, the failure policy, the timeouts and the retries.
+ * @returns an operator from received messages to their outcomes, one per message.
+ *
  * @example
  * ```ts
  * import { ackOnComplete, createClient } from 'scirocco-rx';

@@ -4,7 +4,7 @@ import type { QueueOps } from './queue-ops.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import type { ReceivedMessage, SettleStep } from './received-message.js';
 import { resolveBackoff } from './backoff.js';
-import { retryWithBackoff } from './retry-with-backoff.js';
+import { retriedStep } from './retry-with-backoff.js';
 
 /**
  * Options of {@link messages}: those of `pull$`, with `signal` for a graceful stop.
@@ -26,8 +26,7 @@ const ACK_BACKOFF = resolveBackoff({}, 5);
 /** Each step of a settlement retried with backoff on the message's stream, as ackOnComplete does. */
 function retried(message: ReceivedMessage): SettleStep {
   const { flow } = message;
-  return (operation, work) =>
-    work.pipe(retryWithBackoff(operation, ACK_BACKOFF, flow.scheduler, flow.ops.node, flow.emit));
+  return retriedStep(ACK_BACKOFF, flow.scheduler, flow.ops.node, flow.emit);
 }
 
 /** The ack of a message the loop body left unsettled, retried. */
@@ -67,8 +66,8 @@ function tracked<T>(message: ReceivedMessage<T>): { message: ReceivedMessage<T>;
  * ```
  *
  * A message the loop body leaves unsettled is **acked when the loop asks for the next one** (the
- * body finished), and **requeued when the loop ends early** — `break`, `return` or a throw before
- * it was settled — with a `requeued` event. Settle it yourself (`await
+ * body finished), and **handed back when the loop ends early** — `break`, `return` or a throw
+ * before it was settled — with a `handed-back` event (a copy pushed back, the original acked). Settle it yourself (`await
  * firstValueFrom(message.ack())`, `requeue()`, `deadLetter()`, `release()`) to decide otherwise.
  * The loop ends when `signal` aborts (after the message in hand) or with `maxMessages` /
  * `stopWhenEmpty`; a fatal error is thrown from the loop.

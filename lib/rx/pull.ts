@@ -132,6 +132,16 @@ function handBack<T>(message: SciroccoMessage<T>, flow: MessageFlow, policy: 're
  * Unsubscribing cancels the timer. A pull already sent is not aborted — the server may have
  * claimed a message for it — and a message it brings back is requeued (see `onUnsubscribe`).
  *
+ * What breaks it: an operator that drops messages without settling them (a `filter`: use
+ * `skipMessages`) keeps their slots, and at the limit the stream stops pulling (`stalled` says
+ * so); a `maxInFlight` of its own below the `concurrency` after it leaves handlers idle
+ * (`in-flight-mismatch` says so). Every emitted message must end acked, requeued, dead-lettered
+ * or released.
+ *
+ * @param ops - the client's operations (`client.pull$` passes its own).
+ * @param options - the polling, the in-flight limit, the stop and the events.
+ * @returns a cold Observable of received messages, each carrying what settles it.
+ *
  * @example
  * ```ts
  * import { ackOnComplete, createClient } from 'scirocco-rx';

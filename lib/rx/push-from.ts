@@ -167,6 +167,15 @@ function lazyMerge<I, O>(
  * `SciroccoError` whose `item` is the item that failed. With `concurrency` 1 the order of the
  * source is kept.
  *
+ * What breaks it: a hot source faster than the server fills the buffer (set `maxBuffered` to be
+ * told, with a `PushBufferOverflowError`); on a failure that is not retryable, the items taken
+ * and not pushed are in the error's `unpushed`, not in the queue.
+ *
+ * @param ops - the client's operations (`client.pushFrom` passes its own).
+ * @param source - the items to push: an ObservableInput or an AsyncIterable, read lazily.
+ * @param options - the destination, the concurrency, the buffer bound and the retries.
+ * @returns a cold Observable of the pushed messages.
+ *
  * @example
  * ```ts
  * import { interval, map, take } from 'rxjs';

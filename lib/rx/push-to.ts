@@ -21,6 +21,14 @@ export interface PushSink {
  * pushTo(client,to): -A--B--C-|
  * ```
  *
+ * What breaks it: the same as `pushFrom`'s (a hot source faster than the server, a failure that
+ * is not retryable ends the stream with the items not pushed in the error).
+ *
+ * @param client - the client to push with.
+ * @param destination - the node to push to.
+ * @param options - those of `pushFrom` but `to`.
+ * @returns an operator from items to the messages pushed for them.
+ *
  * @example
  * ```ts
  * import { of } from 'rxjs';

@@ -3,6 +3,7 @@ import { isSciroccoError, type SciroccoOperation } from '../client/scirocco-erro
 import { backoffDelay, type ResolvedBackoff } from './backoff.js';
 import type { FlowEventHandler } from './flow-event.js';
 import { reportLikelyCors } from './likely-cors.js';
+import type { SettleStep } from './received-message.js';
 
 /**
  * Retries retryable `SciroccoError`s (server, network, timeout) with exponential backoff on the
@@ -28,4 +29,14 @@ export function retryWithBackoff<T>(
     },
     resetOnSuccess: true,
   });
+}
+
+/** A settle step that retries each step (a push, an ack) with `backoff`, as `retryWithBackoff`. */
+export function retriedStep(
+  backoff: ResolvedBackoff,
+  scheduler: SchedulerLike,
+  node: string,
+  emit: FlowEventHandler,
+): SettleStep {
+  return (operation, work) => work.pipe(retryWithBackoff(operation, backoff, scheduler, node, emit));
 }

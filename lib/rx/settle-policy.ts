@@ -5,7 +5,7 @@ import type { AckOutcome } from './ack-outcome.js';
 import { attemptCounter } from './attempt-counter.js';
 import { backoffDelay, type ResolvedBackoff } from './backoff.js';
 import type { MessageFlow, ReceivedMessage, SettleStep } from './received-message.js';
-import { retryWithBackoff } from './retry-with-backoff.js';
+import { retriedStep } from './retry-with-backoff.js';
 import type { SchedulerLike } from 'rxjs';
 
 /** What a failing handler's message becomes, with every default applied. */
@@ -50,8 +50,7 @@ export function settlePolicy<T, R, O>(options: ResolvedSettleOptions): SettlePol
     const node = flow?.ops.node ?? message.metadata.nodeDestination;
     const emit = flow?.emit ?? (() => undefined);
     const scheduler = options.scheduler ?? flow?.scheduler ?? asyncScheduler;
-    const retried: SettleStep = (operation, work) =>
-      work.pipe(retryWithBackoff(operation, options.backoff, scheduler, node, emit));
+    const retried = retriedStep(options.backoff, scheduler, node, emit);
     return { flow, node, emit, retried, attempt: attempts.of(message.metadata) };
   };
 
