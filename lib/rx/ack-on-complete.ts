@@ -52,8 +52,10 @@ export interface AckOnCompleteOptions {
   /**
    * What happens to a message whose Observable handler an unsubscribe stops: `'requeue'` pushes a
    * copy to this node and acks the original; `'strand'` leaves it `processing`. Either way a
-   * `handed-back` or `stranded` event reports it. A Promise handler cannot be stopped: its message
-   * is acked when it resolves (or handled by `onError`). An ack or requeue in flight is let finish.
+   * `handed-back` or `stranded` event reports it. A Promise handler cannot be stopped: its signal
+   * aborts, and its message is acked if it resolves, handed back if it rejects or has not settled
+   * within `timeout` (or else `drainTimeout`). Messages still waiting for a handler are handed
+   * back. An ack or requeue in flight is let finish.
    * @default 'requeue'
    */
   readonly onUnsubscribe?: 'requeue' | 'strand';
@@ -64,9 +66,10 @@ export interface AckOnCompleteOptions {
    */
   readonly timeout?: number;
   /**
-   * After the messages stop coming (a graceful `stop` of the `pull$`), how long handlers still
-   * running may take, in milliseconds: then they are stopped and their messages handed back as
-   * `onUnsubscribe` says, each reported. @default 10000
+   * After a graceful `stop` of the `pull$`, how long handlers still running, and messages still
+   * waiting for one, may take, in milliseconds: then the handlers are stopped and the messages
+   * handed back as `onUnsubscribe` says (one try each, no backoff), each reported. A stream that
+   * ends by itself (`maxMessages`, `stopWhenEmpty`) lets its handlers finish. @default 10000
    */
   readonly drainTimeout?: number;
   /** With `onError: 'requeue'`: where a message goes when its `maxAttempts` are used up. */
@@ -153,20 +156,35 @@ export function ackOnComplete<T, R = unknown, O = T>(
       const drain: Drain = { stops: new Set(), expired: false };
       let clock: SchedulerLike = options.scheduler ?? asyncScheduler;
       let deadline: Subscription | undefined;
-      // The messages stopped coming: handlers running, and messages waiting for one, get until
-      // the deadline; then the running ones are stopped, the waiting ones never started.
+      let lastFlow: MessageFlow | undefined;
+      // Messages received and waiting for a handler (more in flight than `concurrency`).
+      const waiting = new Set<ReceivedMessage<T, O>>();
+      // A graceful stop of the stream: handlers running, and messages waiting for one, get until
+      // the deadline; then the running ones are stopped, the waiting ones never started. A stream
+      // that ends by itself (`maxMessages`, `stopWhenEmpty`) lets them finish.
       const startDrain = () => {
+        if (!lastFlow?.stopRequested) return;
         deadline = clock.schedule(() => {
           drain.expired = true;
           for (const stop of [...drain.stops]) stop();
         }, drainTimeout);
       };
       return source.pipe(
-        tap({ complete: startDrain }),
+        tap({
+          next: (message) => {
+            const flow = (message as { flow?: MessageFlow }).flow;
+            if (flow) {
+              lastFlow = flow;
+              flow.demand(concurrency);
+              if (options.scheduler === undefined) clock = flow.scheduler;
+            }
+            waiting.add(message);
+          },
+          complete: startDrain,
+        }),
         mergeMap((message) => {
+          waiting.delete(message);
           const flow = (message as { flow?: MessageFlow }).flow;
-          flow?.demand(concurrency);
-          if (options.scheduler === undefined && flow) clock = flow.scheduler;
           return runHandler(message, {
             handler,
             policy,
@@ -176,7 +194,19 @@ export function ackOnComplete<T, R = unknown, O = T>(
             drain,
           });
         }, concurrency),
-        finalize(() => deadline?.unsubscribe()),
+        finalize(() => {
+          deadline?.unsubscribe();
+          // An unsubscribe or an error upstream: the messages still waiting for a handler are
+          // handed back (mergeMap would drop them), each reported.
+          for (const message of waiting) {
+            const id = message.metadata.id;
+            const reason = new Error(
+              `ackOnComplete: the handler of message ${id} never started: the stream ended`,
+            );
+            policy.handBack(message, reason).subscribe();
+          }
+          waiting.clear();
+        }),
       );
     });
 }

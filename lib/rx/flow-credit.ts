@@ -59,9 +59,14 @@ export function flowCredit(options: FlowCreditOptions): FlowCredit {
   let quietSince = 0;
   let stallReported = false;
 
+  // A flag, not the Subscription: a scheduler that runs the work at once (queueScheduler) would
+  // leave a closed Subscription behind and every later wake would be dropped.
+  let woken = false;
   const wake = () => {
-    if (closed) return;
-    pending ??= hop.schedule(() => {
+    if (closed || woken) return;
+    woken = true;
+    pending = hop.schedule(() => {
+      woken = false;
       pending = undefined;
       if (!closed) onCredit();
     });

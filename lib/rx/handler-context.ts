@@ -1,6 +1,10 @@
 import type { ObservableInput } from 'rxjs';
 
-/** A handler's answer: an Observable (its last value counts), a Promise, or a plain value. */
+/**
+ * A handler's answer: an Observable (its last value counts; one of another library too), a
+ * Promise, an AsyncIterable (an `async function*`: run to its end, its last value counts), a
+ * ReadableStream, or a plain value — arrays and strings included, which are values, not streams.
+ */
 export type HandlerResult<R> = ObservableInput<R> | R;
 
 /**

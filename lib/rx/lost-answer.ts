@@ -14,13 +14,14 @@ const NEVER_SENT = new Set([
 
 /**
  * Whether a failed request may have reached the server, which may have acted on it, with its
- * answer lost: a timeout, or a connection cut once it was made (`ECONNRESET`, `socket hang up`,
- * `UND_ERR_SOCKET`…). A failure with no code (a browser's `fetch`) cannot tell, and counts as not
- * sent: it is what a server that is down or a CORS refusal gives there.
+ * answer lost: a timeout (but one to connect), or a connection cut once it was made
+ * (`ECONNRESET`, `socket hang up`, `UND_ERR_SOCKET`…). A failure with no code (a browser's
+ * `fetch`) cannot tell, and counts as not sent: it is what a server that is down or a CORS
+ * refusal gives there.
  */
 export function lostAnswer(error: SciroccoError): boolean {
-  if (error.kind === 'timeout') return true;
-  if (error.kind !== 'network') return false;
   const code = error.cause instanceof TransportFailure ? error.cause.code : undefined;
-  return code !== undefined && !NEVER_SENT.has(code);
+  if (code !== undefined && NEVER_SENT.has(code)) return false;
+  if (error.kind === 'timeout') return true;
+  return error.kind === 'network' && code !== undefined;
 }

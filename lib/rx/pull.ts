@@ -172,6 +172,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
     let pulling = false;
     let paused = false;
     let stopping = false;
+    let stopRequested = false;
     let closed = false;
     /** The wait after an empty poll, or a backoff delay. */
     let timer: Subscription | undefined;
@@ -193,6 +194,9 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       ack: detached.ack ?? (<M>(id: string) => ops.ack$<M>(id)),
       demand: (count) => {
         credit.demand(count);
+      },
+      get stopRequested() {
+        return stopRequested;
       },
     };
     const settled = () => {
@@ -229,13 +233,14 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
     }
 
     function failed(error: unknown): void {
+      // A pull whose answer was lost may have claimed a message that nobody will get: say so,
+      // also for a pull let finish after an unsubscribe.
+      if (isSciroccoError(error) && lostAnswer(error)) {
+        emit({ type: 'possibly-stranded', node: ops.node, error });
+      }
       if (closed) return;
       const retryable = isSciroccoError(error) && error.retryable;
-      if (isSciroccoError(error)) {
-        if (failures === 0) reportLikelyCors(error, 'pull', ops.node, emit);
-        // A pull whose answer was lost may have claimed a message that nobody will get: say so.
-        if (lostAnswer(error)) emit({ type: 'possibly-stranded', node: ops.node, error });
-      }
+      if (isSciroccoError(error) && failures === 0) reportLikelyCors(error, 'pull', ops.node, emit);
       // Stopping never waits out a backoff: the failed pull brought no message; done.
       if (stopping && retryable) return;
       if (!retryable || failures >= backoff.retries) {
@@ -275,17 +280,24 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
 
     function stop(): void {
       stopping = true;
+      stopRequested = true;
       timer?.unsubscribe();
       timer = undefined;
       credit.wake();
     }
 
+    const fail = (error: unknown) => {
+      subscriber.error(error);
+    };
     const controls = [
-      options.pause?.subscribe((value) => {
-        paused = value;
-        if (!value) credit.wake();
+      options.pause?.subscribe({
+        next: (value) => {
+          paused = value;
+          if (!value) credit.wake();
+        },
+        error: fail,
       }),
-      stopSignal(options.stop).subscribe({ next: stop, complete: stop }),
+      stopSignal(options.stop).subscribe({ next: stop, complete: stop, error: fail }),
     ];
     next();
     return () => {

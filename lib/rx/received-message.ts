@@ -95,6 +95,12 @@ export interface MessageFlow {
   readonly ack: <T>(id: string) => Observable<SciroccoMessage<T>>;
   /** Asks the stream to keep up to `count` messages in flight (unless its user fixed the number). */
   demand(count: number): void;
+  /**
+   * Whether the stream was told to stop (its `stop` option): when it then completes, the
+   * operators after it drain their handlers up to a deadline. A stream that ends by itself
+   * (`maxMessages`, `stopWhenEmpty`) lets them finish.
+   */
+  readonly stopRequested: boolean;
 }
 
 const once: SettleStep = (_operation, work) => work;

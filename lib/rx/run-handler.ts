@@ -1,4 +1,12 @@
-import { from, isObservable, Observable, of, Subscription, type SchedulerLike } from 'rxjs';
+import {
+  from,
+  isObservable,
+  Observable,
+  observable,
+  Subscription,
+  type ObservableInput,
+  type SchedulerLike,
+} from 'rxjs';
 import type { AckOutcome } from './ack-outcome.js';
 import type { HandlerContext, HandlerResult } from './handler-context.js';
 import { HandlerTimeoutError } from './handler-timeout-error.js';
@@ -32,10 +40,20 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function toObservable<R>(value: HandlerResult<R>): Observable<R> {
-  if (isObservable(value)) return value;
-  if (isPromiseLike(value)) return from(value);
-  return of(value as R);
+/**
+ * Whether a handler's answer is work still to run: an Observable (of RxJS or of another library),
+ * a Promise, an AsyncIterable (an `async function*`), a ReadableStream. Anything else — arrays
+ * and strings included — is the handler's value.
+ */
+function isWork(value: unknown): value is ObservableInput<unknown> {
+  if (isObservable(value) || isPromiseLike(value)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  const candidate = value as Record<PropertyKey, unknown>;
+  return (
+    typeof candidate[Symbol.asyncIterator] === 'function' ||
+    typeof candidate[observable] === 'function' ||
+    typeof candidate.getReader === 'function'
+  );
 }
 
 const stopped = (id: string, why: string) =>
@@ -76,7 +94,8 @@ export function runHandler<T, R, O>(
     };
     const { id } = message.metadata;
     if (drain.expired) {
-      settle(policy.handBack(message, stopped(id, 'before it started: the drain had run out of time')));
+      const reason = stopped(id, 'before it started: the drain had run out of time');
+      settle(policy.handBack(message, reason, false));
       return undefined;
     }
     if (!handler) {
@@ -96,8 +115,8 @@ export function runHandler<T, R, O>(
       settle(policy.failed(message, error));
       return undefined;
     }
-    if (!isObservable(answer) && !isPromiseLike(answer)) {
-      settle(policy.acked(message, answer as R));
+    if (!isWork(answer)) {
+      settle(policy.acked(message, answer));
       return undefined;
     }
 
@@ -124,7 +143,7 @@ export function runHandler<T, R, O>(
     };
     function expire(): void {
       const reason = stopped(id, `when the drain ran out of time (${options.drainTimeout} ms)`);
-      stop(reason, () => policy.handBack(message, reason));
+      stop(reason, () => policy.handBack(message, reason, false));
     }
     drain.stops.add(expire);
     if (options.timeout !== undefined) {
@@ -134,7 +153,7 @@ export function runHandler<T, R, O>(
       }, options.timeout);
     }
     handling.add(
-      toObservable(answer).subscribe({
+      from(answer as ObservableInput<R>).subscribe({
         next: (value) => (last = value),
         error: (error: unknown) => {
           if (finish()) settle(policy.failed(message, error));
@@ -154,12 +173,28 @@ export function runHandler<T, R, O>(
       }
       finish();
       controller?.abort(reason);
+      // It still settles its message — acked if it resolves, handed back if it rejects (most
+      // likely at its aborted signal) — but only within a deadline: `timeout`, or else
+      // `drainTimeout`. A Promise that ignores its signal and never settles has its message
+      // handed back then, and its late answer is ignored.
+      let answered = false;
+      const answer = (settlement: () => Observable<AckOutcome<T, R, O>>) => {
+        if (answered) return;
+        answered = true;
+        deadline.unsubscribe();
+        settle(settlement());
+      };
+      const waitMs = options.timeout ?? options.drainTimeout;
+      const late = stopped(id, `by an unsubscribe, and did not settle within ${waitMs} ms`);
+      const deadline = options.scheduler.schedule(() => {
+        answer(() => policy.handBack(message, late));
+      }, waitMs);
       pending.then(
         (value) => {
-          settle(policy.acked(message, value));
+          answer(() => policy.acked(message, value));
         },
         () => {
-          settle(policy.handBack(message, reason));
+          answer(() => policy.handBack(message, reason));
         },
       );
     };

@@ -31,8 +31,11 @@ export interface SettlePolicy<T, R, O> {
   acked(message: ReceivedMessage<T, O>, result: R | undefined): Observable<AckOutcome<T, R, O>>;
   /** The handler failed: `onError` says what becomes of the message. */
   failed(message: ReceivedMessage<T, O>, error: unknown): Observable<AckOutcome<T, R, O>>;
-  /** The handler was stopped before an answer: the message goes back, or is stranded. */
-  handBack(message: ReceivedMessage<T, O>, reason: Error): Observable<AckOutcome<T, R, O>>;
+  /**
+   * The handler was stopped before an answer: the message goes back, or is stranded. `retry`
+   * false tries the push and the ack once (past a drain deadline, nothing waits out a backoff).
+   */
+  handBack(message: ReceivedMessage<T, O>, reason: Error, retry?: boolean): Observable<AckOutcome<T, R, O>>;
 }
 
 /** The stream of a message made by hand (not by `pull$`), which can only be acked or left. */
@@ -110,12 +113,16 @@ export function settlePolicy<T, R, O>(options: ResolvedSettleOptions): SettlePol
     );
   };
 
-  const handBack = (message: ReceivedMessage<T, O>, reason: Error): Observable<AckOutcome<T, R, O>> => {
+  const handBack = (
+    message: ReceivedMessage<T, O>,
+    reason: Error,
+    retry = true,
+  ): Observable<AckOutcome<T, R, O>> => {
     const { flow, retried, attempt } = contextOf(message);
     if (options.onUnsubscribe === 'strand' || !flow) {
       return of(left(message, { error: reason, stage: 'handler' }, reason.message));
     }
-    return message.requeue({ step: retried, handBack: reason.message }).pipe(
+    return message.requeue({ ...(retry ? { step: retried } : {}), handBack: reason.message }).pipe(
       map((copy): AckOutcome<T, R, O> => ({
         status: 'failed',
         message,
