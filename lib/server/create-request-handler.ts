@@ -7,7 +7,7 @@ import { corsPolicy, type CorsOrigins } from './cors.js';
 import { listLimit } from './list-limit.js';
 import { matchRoute, ROUTE_METHODS, type RouteName } from './match-route.js';
 import type { MessageStore, StoredPayload } from './message-store.js';
-import { createObjectIdGenerator } from './object-id.js';
+import { createObjectIdGenerator } from '../protocol/object-id.js';
 import { readPushFields } from './push-fields.js';
 import { hasBody, isBodyFailure, readBody, type RequestBody } from './read-body.js';
 import {

@@ -10,4 +10,5 @@ export { SERVER_INFO } from '../protocol/server-info.js';
 export type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 export { createMemoryStore } from './memory-store.js';
 export { DEFAULT_LIMITS, limitsFromEnv, resolveLimits, type ServerLimits } from './server-limits.js';
+export type { QueueLimits } from '../protocol/queue-limits.js';
 export type { CorsOrigins } from './cors.js';

@@ -1,18 +1,6 @@
-import type { MessageMetadata } from '../protocol/message-metadata.js';
+import type { StoredMessage, StoredPayload } from '../protocol/stored-message.js';
 
-/**
- * A payload as the server keeps it: JSON text of an object or array, a string, or bytes. The
- * kind is what the payload was pushed (or last updated) as; it decides how it is answered.
- */
-export type StoredPayload =
-  | { readonly kind: 'json'; readonly value: string }
-  | { readonly kind: 'text'; readonly value: string }
-  | { readonly kind: 'bytes'; readonly value: Uint8Array };
-
-/** One stored message: its metadata and its payload. A store never changes one in place. */
-export interface StoredMessage extends MessageMetadata {
-  readonly payload: StoredPayload;
-}
+export type { StoredMessage, StoredPayload };
 
 /**
  * Where the server keeps messages. The server validates every input, generates ids and times,

@@ -3,6 +3,7 @@ import type { Readable, Transform } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import { charsetOf, mediaTypeOf } from '../protocol/payload-kind.js';
 import type { StoredPayload } from './message-store.js';
+import { payloadLimitBytes } from '../protocol/queue-limits.js';
 import type { ServerLimits } from './server-limits.js';
 
 /** A request body read by its Content-Type, or `none` when no parser takes it. */
@@ -27,11 +28,6 @@ const KIND_OF_MEDIA: Readonly<Record<string, BodyKind>> = {
 };
 
 const UTF8 = new TextDecoder();
-
-function limitOf(kind: BodyKind, limits: ServerLimits): number {
-  const kb = kind === 'json' ? limits.jsonKb : kind === 'text' ? limits.textKb : limits.rawKb;
-  return kb * 1024;
-}
 
 function emptyBody(kind: BodyKind): StoredPayload {
   if (kind === 'bytes') return { kind, value: new Uint8Array(0) };
@@ -133,7 +129,7 @@ export async function readBody(
   // A body no parser takes is never read: the answer closes the connection instead.
   if (kind === undefined) return { kind: 'none' };
   if (!hasBody(req)) return emptyBody(kind);
-  const limit = limitOf(kind, limits);
+  const limit = payloadLimitBytes(limits, kind);
   const decoder = checkHeaders(req, kind, limit);
   if (!(decoder instanceof TextDecoder)) return decoder;
   const bytes = await collect(req, limit);

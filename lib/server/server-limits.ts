@@ -1,32 +1,9 @@
-/** The server's size limits, as the original server's environment settings name them. */
-export interface ServerLimits {
-  /** Largest `application/json` body, in kB of 1024 bytes (`SCIROCCO_MAX_KB_SIZE_JSON`). @default 100 */
-  readonly jsonKb: number;
-  /** Largest `text/plain` body, in kB (`SCIROCCO_MAX_KB_SIZE_TEXT`). @default 100 */
-  readonly textKb: number;
-  /** Largest `application/octet-stream` body, in kB (`SCIROCCO_MAX_KB_SIZE_RAW`). @default 1000 */
-  readonly rawKb: number;
-  /** Default and maximum `limit` of a list (`SCIROCCO_MAX_GET_ALL_MESSAGES`). @default 100 */
-  readonly maxListMessages: number;
-}
+import { DEFAULT_LIMITS, resolveLimits, type QueueLimits } from '../protocol/queue-limits.js';
 
-/**
- * The original server's defaults: 100 kB JSON and text, 1000 kB bytes, lists of 100.
- *
- * @example
- * ```ts
- * import { DEFAULT_LIMITS, startServer } from 'scirocco-rx/server';
- *
- * const server = await startServer({ limits: { rawKb: DEFAULT_LIMITS.rawKb * 4 } });
- * await server.close();
- * ```
- */
-export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
-  jsonKb: 100,
-  textKb: 100,
-  rawKb: 1000,
-  maxListMessages: 100,
-});
+/** The server's size limits (`SCIROCCO_MAX_KB_SIZE_JSON`, `_TEXT`, `_RAW`, `SCIROCCO_MAX_GET_ALL_MESSAGES`). */
+export type ServerLimits = QueueLimits;
+
+export { DEFAULT_LIMITS, resolveLimits };
 
 const LIMIT_ENV: Readonly<Record<keyof ServerLimits, string>> = {
   jsonKb: 'SCIROCCO_MAX_KB_SIZE_JSON',
@@ -34,28 +11,6 @@ const LIMIT_ENV: Readonly<Record<keyof ServerLimits, string>> = {
   rawKb: 'SCIROCCO_MAX_KB_SIZE_RAW',
   maxListMessages: 'SCIROCCO_MAX_GET_ALL_MESSAGES',
 };
-
-/**
- * Fills in the defaults and checks limits: each a positive whole number. Throws a `RangeError`
- * naming the first bad one.
- *
- * @example
- * ```ts
- * import { resolveLimits } from 'scirocco-rx/server';
- *
- * resolveLimits({ textKb: 10 }); // { jsonKb: 100, textKb: 10, rawKb: 1000, maxListMessages: 100 }
- * ```
- */
-export function resolveLimits(limits: Partial<ServerLimits> = {}): ServerLimits {
-  const resolved = { ...DEFAULT_LIMITS, ...limits };
-  for (const key of Object.keys(LIMIT_ENV) as (keyof ServerLimits)[]) {
-    const value = resolved[key];
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new RangeError(`limits.${key} must be a positive whole number, got ${String(value)}`);
-    }
-  }
-  return Object.freeze(resolved);
-}
 
 /**
  * Reads the limits that the environment sets (`SCIROCCO_MAX_KB_SIZE_JSON`, `_TEXT`, `_RAW`,

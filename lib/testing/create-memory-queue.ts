@@ -7,6 +7,7 @@ import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { validateNodeId } from '../protocol/validation.js';
 import type { QueueOps } from '../rx/queue-ops.js';
 import { assembleClient, type SciroccoClient } from '../rx/scirocco-client.js';
+import { resolveLimits } from '../protocol/queue-limits.js';
 import { MemoryEngine, type MemoryLimits } from './memory-engine.js';
 
 /** Options of {@link createMemoryQueue}. */
@@ -135,13 +136,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   const scheduler = options.scheduler ?? asyncScheduler;
   const clock = () => scheduler.now();
   const checkSchedule = wallClockWarning(clock, options.onWarning ?? console.warn);
-  const engine = new MemoryEngine(clock, {
-    jsonKb: 100,
-    textKb: 100,
-    rawKb: 1000,
-    maxListMessages: 100,
-    ...options.limits,
-  });
+  const engine = new MemoryEngine(clock, resolveLimits(options.limits));
 
   function client({ node }: { readonly node: string }): SciroccoClient {
     const checked = validateNodeId(node, 'node');

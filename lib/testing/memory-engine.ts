@@ -4,36 +4,34 @@ import type { SciroccoError } from '../client/scirocco-error.js';
 import { callError, invalidArgument, statusError, type CallSite } from '../client/status-error.js';
 import { validateListLimit, validatePush } from '../client/validate-input.js';
 import { encodePayload, type EncodedPayload } from '../protocol/encode-payload.js';
-import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
+import { MemoryMessages } from '../protocol/memory-messages.js';
+import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import { createObjectIdGenerator } from '../protocol/object-id.js';
+import { payloadLimitBytes, type QueueLimits } from '../protocol/queue-limits.js';
 import { SERVER_INFO } from '../protocol/server-info.js';
+import type { StoredMessage, StoredPayload } from '../protocol/stored-message.js';
 import { validateMessageId } from '../protocol/validation.js';
 
-/** The memory queue's size limits, as the server's (in kB of 1024 bytes). */
-export interface MemoryLimits {
-  readonly jsonKb: number;
-  readonly textKb: number;
-  readonly rawKb: number;
-  readonly maxListMessages: number;
+/** The memory queue's size limits: the server's (in kB of 1024 bytes). */
+export type MemoryLimits = QueueLimits;
+
+function decode(payload: StoredPayload): unknown {
+  if (payload.kind === 'json') return JSON.parse(payload.value);
+  if (payload.kind === 'text') return payload.value;
+  return new Uint8Array(payload.value);
 }
 
-interface Stored {
-  metadata: MessageMetadata;
-  encoded: EncodedPayload;
+function stored(encoded: EncodedPayload): StoredPayload {
+  return typeof encoded.body === 'string'
+    ? { kind: encoded.kind === 'text' ? 'text' : 'json', value: encoded.body }
+    : { kind: 'bytes', value: encoded.body };
 }
 
 const UTF8 = new TextEncoder();
 
-function decode(encoded: EncodedPayload): unknown {
-  if (encoded.kind === 'json') return JSON.parse(encoded.body as string);
-  if (encoded.kind === 'text') return encoded.body;
-  return new Uint8Array(encoded.body as Uint8Array);
-}
-
 function sizeOf(encoded: EncodedPayload): number {
   return typeof encoded.body === 'string' ? UTF8.encode(encoded.body).byteLength : encoded.body.byteLength;
 }
-
-const isWaiting = (m: MessageMetadata) => m.status === 'pending' || m.status === 'scheduled';
 
 /**
  * The queue of `createMemoryQueue`, synchronous: every operation answers at once with a Result,
@@ -41,45 +39,35 @@ const isWaiting = (m: MessageMetadata) => m.status === 'pending' || m.status ===
  * server's, over the same input checks as the HTTP client.
  */
 export class MemoryEngine {
-  private readonly messages = new Map<string, Stored>();
-  private counter = 0;
+  private readonly messages = new MemoryMessages();
+  private readonly nextId: () => string;
 
   constructor(
     private readonly clock: () => number,
     private readonly limits: MemoryLimits,
-  ) {}
+  ) {
+    this.nextId = createObjectIdGenerator(clock);
+  }
 
   private now(): Date {
     return new Date(this.clock());
   }
 
-  private nextId(): string {
-    const seconds = Math.floor(this.clock() / 1000) >>> 0;
-    return seconds.toString(16).padStart(8, '0') + (++this.counter).toString(16).padStart(16, '0');
+  private view<T>(message: StoredMessage): SciroccoMessage<T> {
+    const { payload, ...metadata } = message;
+    return { metadata, payload: decode(payload) as T };
   }
 
-  private view<T>(stored: Stored): SciroccoMessage<T> {
-    return { metadata: { ...stored.metadata }, payload: decode(stored.encoded) as T };
+  private tooLarge(encoded: EncodedPayload): boolean {
+    return sizeOf(encoded) > payloadLimitBytes(this.limits, encoded.kind);
   }
 
-  private limitOf(encoded: EncodedPayload): number {
-    const kb =
-      encoded.kind === 'json'
-        ? this.limits.jsonKb
-        : encoded.kind === 'text'
-          ? this.limits.textKb
-          : this.limits.rawKb;
-    return kb * 1024;
-  }
-
-  private update(stored: Stored, changes: Partial<MessageMetadata>): Stored {
-    stored.metadata = { ...stored.metadata, ...changes };
-    return stored;
-  }
-
-  private found<T>(site: CallSite, stored: Stored | undefined): Result<SciroccoMessage<T>, SciroccoError> {
-    return stored
-      ? Ok(this.view<T>(stored))
+  private found<T>(
+    site: CallSite,
+    message: StoredMessage | undefined,
+  ): Result<SciroccoMessage<T>, SciroccoError> {
+    return message
+      ? Ok(this.view<T>(message))
       : Err(statusError(site, 404, { message: 'Resource not found.' }));
   }
 
@@ -96,11 +84,11 @@ export class MemoryEngine {
     const input = validatePush(destination, payload, options, this.clock());
     if (input.isErr()) return Err(invalidArgument('push', input.error));
     const { encoded, scheduledAt, payloadType } = input.value;
-    if (sizeOf(encoded) > this.limitOf(encoded)) {
+    if (this.tooLarge(encoded)) {
       const site = { operation: 'push', method: 'POST', path: '/messageQueue' } as const;
       return Err(statusError(site, 413, { message: 'request entity too large' }));
     }
-    const metadata: MessageMetadata = {
+    const message: StoredMessage = {
       id: this.nextId(),
       nodeSource: node,
       nodeDestination: input.value.destination,
@@ -109,24 +97,15 @@ export class MemoryEngine {
       payloadType: payloadType ?? encoded.contentType,
       createdTime: this.now(),
       ...(scheduledAt ? { scheduledTime: scheduledAt } : {}),
+      payload: stored(encoded),
     };
-    const stored = { metadata, encoded };
-    this.messages.set(metadata.id, stored);
-    return Ok(this.view<T>(stored));
+    this.messages.insert(message);
+    return Ok(this.view<T>(message));
   }
 
   pull<T>(node: string): Result<Option<SciroccoMessage<T>>, SciroccoError> {
-    const now = this.now();
-    for (const stored of this.messages.values()) {
-      const m = stored.metadata;
-      const due =
-        m.status === 'pending' ||
-        (m.status === 'scheduled' && (m.scheduledTime?.getTime() ?? 0) <= now.getTime());
-      if (m.nodeDestination !== node || !due) continue;
-      this.update(stored, { status: 'processing', tries: m.tries + 1, processingTime: now, updateTime: now });
-      return Ok(Some(this.view<T>(stored)));
-    }
-    return Ok(None);
+    const claimed = this.messages.claimNextDue(node, this.now());
+    return Ok(claimed ? Some(this.view<T>(claimed)) : None);
   }
 
   ack<T>(node: string, id: unknown): Result<SciroccoMessage<T>, SciroccoError> {
@@ -137,24 +116,15 @@ export class MemoryEngine {
         path: `/messageQueue/${valid}/ack`,
         messageId: valid,
       } as const;
-      const stored = this.messages.get(valid);
-      const mine =
-        stored && stored.metadata.nodeDestination === node && stored.metadata.status === 'processing';
-      return this.found<T>(
-        site,
-        mine ? this.update(stored, { status: 'processed', processedTime: this.now() }) : undefined,
-      );
+      return this.found<T>(site, this.messages.ack(valid, node, this.now()));
     });
   }
 
   get<T>(node: string, id: unknown): Result<SciroccoMessage<T>, SciroccoError> {
     return this.withId('get', id).andThen((valid) => {
-      const stored = this.messages.get(valid);
-      const visible =
-        stored && (stored.metadata.nodeSource === node || stored.metadata.nodeDestination === node);
       return this.found<T>(
         { operation: 'get', method: 'GET', path: `/messages/${valid}`, messageId: valid },
-        visible ? stored : undefined,
+        this.messages.get(valid, node),
       );
     });
   }
@@ -163,13 +133,7 @@ export class MemoryEngine {
     const limit = validateListLimit(options.limit);
     if (limit.isErr()) return Err(invalidArgument('list', limit.error));
     const max = Math.min(limit.value ?? this.limits.maxListMessages, this.limits.maxListMessages);
-    const found: SciroccoMessage<T>[] = [];
-    for (const stored of this.messages.values()) {
-      if (found.length >= max) break;
-      if (stored.metadata.nodeSource === node || stored.metadata.nodeDestination === node)
-        found.push(this.view<T>(stored));
-    }
-    return Ok(found);
+    return Ok(this.messages.list(node, max).map((message) => this.view<T>(message)));
   }
 
   updatePayload<T>(node: string, id: unknown, payload: unknown): Result<SciroccoMessage<T>, SciroccoError> {
@@ -182,40 +146,22 @@ export class MemoryEngine {
         path: `/messages/${valid}`,
         messageId: valid,
       } as const;
-      if (sizeOf(encoded.value) > this.limitOf(encoded.value))
+      if (this.tooLarge(encoded.value))
         return Err(statusError(site, 413, { message: 'request entity too large' }));
-      const stored = this.messages.get(valid);
-      if (!stored || stored.metadata.nodeSource !== node || !isWaiting(stored.metadata))
-        return this.found<T>(site, undefined);
-      stored.encoded = encoded.value;
-      return this.found<T>(site, this.update(stored, { updateTime: this.now() }));
+      return this.found<T>(site, this.messages.updatePayload(valid, node, stored(encoded.value), this.now()));
     });
   }
 
   deleteOne(node: string, id: unknown): Result<number, SciroccoError> {
-    return this.withId('delete', id).map((valid) => {
-      const stored = this.messages.get(valid);
-      if (!stored || stored.metadata.nodeSource !== node || !isWaiting(stored.metadata)) return 0;
-      this.messages.delete(valid);
-      return 1;
-    });
+    return this.withId('delete', id).map((valid) => this.messages.deleteOne(valid, node));
   }
 
   deleteAll(node: string): Result<number, SciroccoError> {
-    let count = 0;
-    for (const [id, stored] of [...this.messages]) {
-      if (stored.metadata.nodeSource === node && isWaiting(stored.metadata)) {
-        this.messages.delete(id);
-        count++;
-      }
-    }
-    return Ok(count);
+    return Ok(this.messages.deleteMine(node));
   }
 
   wipe(): Result<number, SciroccoError> {
-    const count = this.messages.size;
-    this.messages.clear();
-    return Ok(count);
+    return Ok(this.messages.wipe());
   }
 
   info(): Result<ServerInfo, SciroccoError> {
@@ -224,7 +170,7 @@ export class MemoryEngine {
 
   /** Every message, oldest first. */
   snapshot(): SciroccoMessage[] {
-    return [...this.messages.values()].map((stored) => this.view(stored));
+    return this.messages.all().map((message) => this.view(message));
   }
 
   /** An `aborted` error, as a client answers a call whose signal already fired. */

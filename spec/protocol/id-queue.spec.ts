@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IdQueue } from '../../lib/server/id-queue.js';
+import { IdQueue } from '../../lib/protocol/id-queue.js';
 
 /** A queue over a set of live ids, counting how often it asks whether an id belongs. */
 function queueOf(ids: readonly string[]) {

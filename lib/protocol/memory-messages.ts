@@ -1,0 +1,131 @@
+import { IdQueue } from './id-queue.js';
+import { queueRules as rules } from './queue-rules.js';
+import type { StoredMessage, StoredPayload } from './stored-message.js';
+
+/**
+ * Messages in memory, with the queue's rules, synchronous: the core of the server's memory store
+ * and of the memory queue of `scirocco-rx/testing`. Messages are kept in insertion order with an
+ * index of waiting messages per destination and one of every message per node, so a claim costs
+ * O(1) when the oldest waiting message is due, and a list O(limit). Each operation is one
+ * synchronous step, so none can interleave with another.
+ */
+export class MemoryMessages {
+  readonly #messages = new Map<string, StoredMessage>();
+  /** Ids of waiting messages, by destination, oldest first. */
+  readonly #waiting = new Map<string, IdQueue>();
+  /** Ids of every message, by source and by destination, oldest first. */
+  readonly #byNode = new Map<string, IdQueue>();
+  readonly #isWaitingId = (id: string) => {
+    const message = this.#messages.get(id);
+    return message !== undefined && rules.isWaiting(message);
+  };
+  readonly #isKept = (id: string) => this.#messages.has(id);
+
+  #queueOf(index: Map<string, IdQueue>, key: string, belongs: (id: string) => boolean): IdQueue {
+    let queue = index.get(key);
+    if (!queue) index.set(key, (queue = new IdQueue(belongs)));
+    return queue;
+  }
+
+  /** Drops the queue of `key` once nothing is left in it. */
+  #tidy(index: Map<string, IdQueue>, key: string): void {
+    if (index.get(key)?.drained) index.delete(key);
+  }
+
+  /** How many messages are kept. */
+  get size(): number {
+    return this.#messages.size;
+  }
+
+  insert(message: StoredMessage): void {
+    this.#messages.set(message.id, message);
+    this.#queueOf(this.#waiting, message.nodeDestination, this.#isWaitingId).add(message.id);
+    this.#queueOf(this.#byNode, message.nodeSource, this.#isKept).add(message.id);
+    if (message.nodeDestination !== message.nodeSource) {
+      this.#queueOf(this.#byNode, message.nodeDestination, this.#isKept).add(message.id);
+    }
+  }
+
+  claimNextDue(destination: string, now: Date): StoredMessage | undefined {
+    let claimed: StoredMessage | undefined;
+    this.#waiting.get(destination)?.scan((id) => {
+      const message = this.#messages.get(id);
+      if (!message || !rules.isDue(message, now)) return true;
+      claimed = rules.claimed(message, now);
+      this.#messages.set(id, claimed);
+      return false;
+    });
+    this.#tidy(this.#waiting, destination);
+    return claimed;
+  }
+
+  ack(id: string, destination: string, now: Date): StoredMessage | undefined {
+    const message = this.#messages.get(id);
+    if (!message || !rules.canAck(message, destination)) return undefined;
+    const acked = rules.acked(message, now);
+    this.#messages.set(id, acked);
+    return acked;
+  }
+
+  get(id: string, node: string): StoredMessage | undefined {
+    const message = this.#messages.get(id);
+    return message && rules.isVisibleTo(message, node) ? message : undefined;
+  }
+
+  list(node: string, limit: number): StoredMessage[] {
+    const found: StoredMessage[] = [];
+    this.#byNode.get(node)?.scan((id) => {
+      if (found.length >= limit) return false;
+      const message = this.#messages.get(id);
+      if (message) found.push(message);
+      return found.length < limit;
+    });
+    this.#tidy(this.#byNode, node);
+    return found;
+  }
+
+  updatePayload(id: string, source: string, payload: StoredPayload, now: Date): StoredMessage | undefined {
+    const message = this.#messages.get(id);
+    if (!message || !rules.canChange(message, source)) return undefined;
+    const updated = rules.updated(message, payload, now);
+    this.#messages.set(id, updated);
+    return updated;
+  }
+
+  deleteOne(id: string, source: string): number {
+    const message = this.#messages.get(id);
+    return message ? this.#deleteWaiting([message], source) : 0;
+  }
+
+  deleteMine(source: string): number {
+    const mine = (this.#byNode.get(source)?.live() ?? []).flatMap((id) => this.#messages.get(id) ?? []);
+    const count = this.#deleteWaiting(mine, source);
+    this.#byNode.get(source)?.live(); // drops the deleted ids now rather than on the next scan
+    this.#tidy(this.#byNode, source);
+    return count;
+  }
+
+  wipe(): number {
+    const count = this.#messages.size;
+    this.#messages.clear();
+    this.#waiting.clear();
+    this.#byNode.clear();
+    return count;
+  }
+
+  /** Every message, oldest first. */
+  all(): StoredMessage[] {
+    return [...this.#messages.values()];
+  }
+
+  #deleteWaiting(candidates: Iterable<StoredMessage>, source: string): number {
+    let count = 0;
+    for (const message of [...candidates]) {
+      if (rules.canChange(message, source)) {
+        this.#messages.delete(message.id);
+        count++;
+      }
+    }
+    return count;
+  }
+}

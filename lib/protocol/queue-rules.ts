@@ -1,0 +1,59 @@
+import type { MessageMetadata } from './message-metadata.js';
+import type { StoredMessage, StoredPayload } from './stored-message.js';
+
+/**
+ * The rules of the queue, written once: which message may be claimed, acked, seen, changed, and
+ * what each step makes of it. Every store of the server (memory, SQLite, PostgreSQL: the SQL
+ * ones say the same in their statements, and the store contract suite checks they agree) and the
+ * memory queue of `scirocco-rx/testing` apply these.
+ */
+export const queueRules = Object.freeze({
+  /** Not claimed yet: `pending`, or `scheduled`. Its source may still update or delete it. */
+  isWaiting(message: Pick<MessageMetadata, 'status'>): boolean {
+    return message.status === 'pending' || message.status === 'scheduled';
+  },
+
+  /** Claimable at `now`: `pending`, or `scheduled` at or before `now`. */
+  isDue(message: Pick<MessageMetadata, 'status' | 'scheduledTime'>, now: Date): boolean {
+    return (
+      message.status === 'pending' ||
+      (message.status === 'scheduled' && (message.scheduledTime?.getTime() ?? 0) <= now.getTime())
+    );
+  },
+
+  /** The message claimed at `now`: `processing`, one more try. */
+  claimed(message: StoredMessage, now: Date): StoredMessage {
+    return {
+      ...message,
+      status: 'processing',
+      tries: message.tries + 1,
+      processingTime: now,
+      updateTime: now,
+    };
+  },
+
+  /** Whether `destination` may ack it: its own, and `processing`. */
+  canAck(message: Pick<MessageMetadata, 'status' | 'nodeDestination'>, destination: string): boolean {
+    return message.nodeDestination === destination && message.status === 'processing';
+  },
+
+  /** The message acked at `now`. */
+  acked(message: StoredMessage, now: Date): StoredMessage {
+    return { ...message, status: 'processed', processedTime: now };
+  },
+
+  /** Whether `node` may see it: its source or its destination. */
+  isVisibleTo(message: Pick<MessageMetadata, 'nodeSource' | 'nodeDestination'>, node: string): boolean {
+    return message.nodeSource === node || message.nodeDestination === node;
+  },
+
+  /** Whether `source` may update or delete it: its own, and still waiting. */
+  canChange(message: Pick<MessageMetadata, 'status' | 'nodeSource'>, source: string): boolean {
+    return message.nodeSource === source && queueRules.isWaiting(message);
+  },
+
+  /** The message with a new payload at `now`. */
+  updated(message: StoredMessage, payload: StoredPayload, now: Date): StoredMessage {
+    return { ...message, payload, updateTime: now };
+  },
+});
