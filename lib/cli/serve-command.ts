@@ -1,5 +1,6 @@
 import type { CorsOrigins } from '../server/cors.js';
 import type { RunningServer, ServerOptions } from '../server/start-server.js';
+import type { MessageStore } from '../server/message-store.js';
 import type { CommandIo } from './client-options.js';
 import { parseArguments } from './parse-arguments.js';
 import { parseDuration } from './parse-duration.js';
@@ -8,25 +9,32 @@ import { EXIT, UsageError } from './usage-error.js';
 /** The server's modules, loaded only when it is about to run. */
 type Server = typeof import('../server/start-server.js') &
   typeof import('../server/cors.js') &
-  typeof import('../server/server-limits.js');
+  typeof import('../server/server-limits.js') &
+  typeof import('../server/open-store.js');
 
 async function loadServer(): Promise<Server> {
-  const [start, cors, limits] = await Promise.all([
+  const [start, cors, limits, stores] = await Promise.all([
     import('../server/start-server.js'),
     import('../server/cors.js'),
     import('../server/server-limits.js'),
+    import('../server/open-store.js'),
   ]);
-  return { ...start, ...cors, ...limits };
+  return { ...start, ...cors, ...limits, ...stores };
 }
 
 /** The help text of `scirocco serve`. */
 export const SERVE_HELP = `Usage: scirocco serve [options]
 
-Runs a scirocco-compatible message queue server, messages kept in memory.
-Prints one line "listening on http://HOST:PORT" when it is ready; stops on
-SIGINT (Ctrl-C) or SIGTERM after closing its connections, with exit code 0.
+Runs a scirocco-compatible message queue server. Prints one line
+"listening on http://HOST:PORT" when it is ready (and on stderr which store it
+uses); stops on SIGINT (Ctrl-C) or SIGTERM after closing its connections, with
+exit code 0.
 
 Options:
+      --store URL   where messages are kept (env SCIROCCO_STORE, default memory):
+                    memory       in memory, lost when the server stops
+                    sqlite:PATH  a SQLite file, created if missing (needs the
+                                 better-sqlite3 package)
   -p, --port N      port to listen on; 0 picks a free one
                     (env SCIROCCO_PORT, default 8000)
       --host H      address to listen on; 0.0.0.0 for every interface
@@ -117,6 +125,7 @@ interface ServeSettings {
   readonly verbose: boolean;
   readonly cors: CorsOrigins | undefined;
   readonly connections: ConnectionOptions;
+  readonly store: string;
 }
 
 function corsOrigins(values: readonly string[], { corsPolicy }: Server): CorsOrigins | undefined {
@@ -135,6 +144,7 @@ const SERVE_OPTIONS = {
   host: { type: 'string' },
   token: { type: 'string' },
   cors: { type: 'string', multiple: true },
+  store: { type: 'string' },
   verbose: { type: 'boolean', short: 'v', default: false },
   ...Object.fromEntries(CONNECTION_FLAGS.map(([flag]) => [flag, { type: 'string' } as const])),
   help: { type: 'boolean', short: 'h', default: false },
@@ -165,6 +175,7 @@ function readSettings(
     verbose: values.verbose,
     cors: corsOrigins(values.cors ?? (env.SCIROCCO_CORS ? [env.SCIROCCO_CORS] : []), server),
     connections: connectionOptions(values, env),
+    store: values.store ?? (env.SCIROCCO_STORE || 'memory'),
   };
 }
 
@@ -192,9 +203,18 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
   if (settings.token === DEFAULT_TOKEN && !isLoopback(settings.host)) {
     io.stderr(`warning: serving on ${settings.host} with the default token; set SCIROCCO_MASTER_TOKEN\n`);
   }
+  let store: MessageStore;
+  try {
+    store = await modules.openStore(settings.store);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    io.stderr(`scirocco serve: cannot open the store: ${(error as Error).message}\n`);
+    return EXIT.failed;
+  }
   let server: RunningServer;
   try {
     server = await startServer({
+      store,
       port: settings.port,
       host: settings.host,
       token: settings.token,
@@ -210,6 +230,7 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
         : {}),
     });
   } catch (error) {
+    await store.close?.();
     // startServer checks its options before it listens: a bad combination is a usage error.
     if (error instanceof RangeError || error instanceof TypeError) {
       throw new UsageError(
@@ -225,6 +246,11 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
     return EXIT.failed;
   }
   io.stdout(`listening on ${server.url}\n`);
+  io.stderr(
+    settings.store === 'memory' || settings.store === 'memory:'
+      ? 'store: memory (messages are lost when the server stops; keep them with --store sqlite:./scirocco.db)\n'
+      : `store: ${modules.describeStore(settings.store)}\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       signals.off('SIGINT', stop);

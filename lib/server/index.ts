@@ -9,6 +9,8 @@ export { createRequestHandler, type HandlerOptions } from './create-request-hand
 export { SERVER_INFO } from '../protocol/server-info.js';
 export type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 export { createMemoryStore } from './memory-store.js';
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { openStore } from './open-store.js';
 export { DEFAULT_LIMITS, limitsFromEnv, resolveLimits, type ServerLimits } from './server-limits.js';
 export type { QueueLimits } from '../protocol/queue-limits.js';
 export type { CorsOrigins } from './cors.js';

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { validateHeaderValue } from '../protocol/validation.js';
 import type { CorsOrigins } from './cors.js';
 import { createMemoryStore } from './memory-store.js';
+import { openStore } from './open-store.js';
 import { createRequestHandler } from './create-request-handler.js';
 import type { MessageStore } from './message-store.js';
 import { resolveLimits, type ServerLimits } from './server-limits.js';
@@ -26,8 +27,11 @@ export interface ServerOptions {
   readonly host?: string;
   /** The master token every request must send in `Authorization`. @default 'DEFAULT_TOKEN' */
   readonly token?: string;
-  /** Where messages are kept. @default createMemoryStore() */
-  readonly store?: MessageStore;
+  /**
+   * Where messages are kept: a {@link MessageStore}, or a store URL (`memory`, `sqlite:PATH`; see
+   * `openStore`), opened at start and closed with the server. @default createMemoryStore()
+   */
+  readonly store?: MessageStore | string;
   /** Body size limits and the list maximum. @default DEFAULT_LIMITS */
   readonly limits?: Partial<ServerLimits>;
   /** The server's clock in milliseconds since the epoch, for tests that move time. @default Date.now */
@@ -226,7 +230,10 @@ function logDrops(server: Server, maxConnections: number, log: (line: string) =>
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const limits = checkOptions(options);
   const host = options.host ?? '127.0.0.1';
-  const store = options.store ?? createMemoryStore();
+  const store =
+    typeof options.store === 'string'
+      ? await openStore(options.store)
+      : (options.store ?? createMemoryStore());
   const handler = createRequestHandler({
     store,
     token: options.token ?? DEFAULT_TOKEN,
@@ -237,7 +244,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const server = httpServer(limits, handler);
   if (options.log) logDrops(server, limits.maxConnections, options.log);
-  const { port } = await listen(server, options.port ?? 0, host);
+  let port: number;
+  try {
+    ({ port } = await listen(server, options.port ?? 0, host));
+  } catch (error) {
+    // A store this call opened from a URL is this call's to close.
+    if (typeof options.store === 'string') await store.close?.();
+    throw error;
+  }
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {

@@ -21,7 +21,9 @@ describe('scirocco serve', () => {
     run.child.kill('SIGTERM');
     expect(await run.exit).toBe(0);
     expect(run.stdout()).toBe(`listening on ${url}\n`);
-    expect(run.stderr()).toBe('');
+    expect(run.stderr()).toBe(
+      'store: memory (messages are lost when the server stops; keep them with --store sqlite:./scirocco.db)\n',
+    );
   });
 
   it('exits 0 on SIGINT too, with a keep-alive connection open', async () => {
@@ -39,7 +41,7 @@ describe('scirocco serve', () => {
     await send(url, { anonymous: true, headers: { Authorization: 'wrong' } });
     run.child.kill('SIGTERM');
     await run.exit;
-    const lines = run.stderr().trim().split('\n');
+    const lines = run.stderr().trim().split('\n').slice(1); // after the store line
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/ GET \/ 200 /);
     expect(lines[1]).toMatch(/ GET \/ 403 /);
@@ -110,7 +112,8 @@ describe('scirocco serve', () => {
     run.child.kill('SIGTERM');
     await run.exit;
     expect(run.stderr()).toBe(
-      'warning: serving on 0.0.0.0 with the default token; set SCIROCCO_MASTER_TOKEN\n',
+      'warning: serving on 0.0.0.0 with the default token; set SCIROCCO_MASTER_TOKEN\n' +
+        'store: memory (messages are lost when the server stops; keep them with --store sqlite:./scirocco.db)\n',
     );
   });
 
@@ -307,7 +310,7 @@ describe('docs/server.md', () => {
       run.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       run.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
       const [code] = (await once(run, 'exit')) as [number | null];
-      expect(out).toMatch(/^server at http:\/\/127\.0\.0\.1:\d+\n/);
+      expect(out).toMatch(/^server at http:\/\/127\.0\.0\.1:\d+$/m);
       expect(out).toContain('DDS endpoint.');
       expect(code).toBe(0);
     } finally {

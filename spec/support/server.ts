@@ -1,5 +1,6 @@
 import { afterEach, beforeEach } from 'vitest';
 import { startServer, type RunningServer, type ServerOptions } from '../../lib/server/index.js';
+import { testStore } from './test-store.js';
 
 /** A settable clock for tests that move the server's time. */
 export function manualClock(start = Date.now()) {
@@ -26,7 +27,7 @@ export function useServer(options: ServerOptions = {}): {
 } {
   let server: RunningServer | undefined;
   beforeEach(async () => {
-    server = await startServer({ port: 0, ...options });
+    server = await startServer({ port: 0, ...testStore(), ...options });
   });
   afterEach(async () => {
     await server?.close();

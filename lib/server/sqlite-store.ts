@@ -1,0 +1,241 @@
+import type { MessageStatus } from '../protocol/message-status.js';
+import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
+import { loadDriver } from './load-driver.js';
+
+/**
+ * Options of {@link createSqliteStore}.
+ *
+ * @example
+ * ```ts
+ * import type { SqliteStoreOptions } from 'scirocco-rx/server';
+ *
+ * const options: SqliteStoreOptions = { path: './queue.db', synchronous: 'FULL' };
+ * ```
+ */
+export interface SqliteStoreOptions {
+  /** The database file, created if missing; `:memory:` for a database that lives with the process. */
+  readonly path: string;
+  /**
+   * How often SQLite waits for the disk (`PRAGMA synchronous`, with the write-ahead log). `NORMAL`
+   * loses nothing when the process dies (`kill -9`, a crash): a commit is in the log before the
+   * push is answered. A power cut or an operating system crash can lose the last commits before
+   * the log was synced (a push or an ack that was answered). `FULL` syncs the log at every commit,
+   * which survives those too, at the cost of a disk flush per push, claim and ack.
+   * @default 'NORMAL'
+   */
+  readonly synchronous?: 'NORMAL' | 'FULL';
+  /** How long a statement waits for another process's lock before it fails, in ms. @default 5000 */
+  readonly busyTimeoutMs?: number;
+}
+
+interface Row {
+  readonly id: string;
+  readonly node_source: string;
+  readonly node_destination: string;
+  readonly status: MessageStatus;
+  readonly tries: number;
+  readonly payload_type: string;
+  readonly payload_kind: StoredPayload['kind'];
+  readonly payload: string | Uint8Array;
+  readonly created_time: number;
+  readonly scheduled_time: number | null;
+  readonly processing_time: number | null;
+  readonly processed_time: number | null;
+  readonly update_time: number | null;
+}
+
+/** The SQL a store of this schema runs: the queue's rules (see `queueRules`) in its statements. */
+const WAITING = `status IN ('pending', 'scheduled')`;
+const DUE = `(status = 'pending' OR (status = 'scheduled' AND scheduled_time <= @now))`;
+const COLUMNS = `id, node_source, node_destination, status, tries, payload_type, payload_kind, payload,
+  created_time, scheduled_time, processing_time, processed_time, update_time`;
+
+const MIGRATIONS: readonly string[] = [
+  // 1: the messages, in insertion order (seq), with the indexes of a claim (waiting messages of a
+  // destination, oldest first), of a list (by source and by destination) and of the ids.
+  `CREATE TABLE messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     node_source TEXT NOT NULL,
+     node_destination TEXT NOT NULL,
+     status TEXT NOT NULL,
+     tries INTEGER NOT NULL,
+     payload_type TEXT NOT NULL,
+     payload_kind TEXT NOT NULL,
+     payload BLOB NOT NULL,
+     created_time INTEGER NOT NULL,
+     scheduled_time INTEGER,
+     processing_time INTEGER,
+     processed_time INTEGER,
+     update_time INTEGER
+   );
+   CREATE INDEX messages_waiting ON messages (node_destination, seq) WHERE ${WAITING};
+   CREATE INDEX messages_by_source ON messages (node_source, seq);
+   CREATE INDEX messages_by_destination ON messages (node_destination, seq);`,
+];
+
+const date = (ms: number | null) => (ms === null ? undefined : new Date(ms));
+
+function fromRow(row: Row): StoredMessage {
+  const payload: StoredPayload =
+    row.payload_kind === 'bytes'
+      ? { kind: 'bytes', value: new Uint8Array(row.payload as Uint8Array) }
+      : { kind: row.payload_kind, value: String(row.payload) };
+  const optional = {
+    scheduledTime: date(row.scheduled_time),
+    processingTime: date(row.processing_time),
+    processedTime: date(row.processed_time),
+    updateTime: date(row.update_time),
+  };
+  return {
+    id: row.id,
+    nodeSource: row.node_source,
+    nodeDestination: row.node_destination,
+    status: row.status,
+    tries: row.tries,
+    payloadType: row.payload_type,
+    createdTime: new Date(row.created_time),
+    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+    payload,
+  };
+}
+
+const payloadValue = (payload: StoredPayload) =>
+  payload.kind === 'bytes'
+    ? Buffer.from(payload.value.buffer, payload.value.byteOffset, payload.value.byteLength)
+    : payload.value;
+
+/**
+ * Creates a {@link MessageStore} in a SQLite file, with `better-sqlite3` (an optional peer
+ * dependency: `npm install better-sqlite3@^12`), loaded only now. Messages survive a restart and
+ * a `kill -9`: each push, claim and ack is committed before the server answers it. The file uses
+ * the write-ahead log (readers never wait for the writer); a claim is one `UPDATE … RETURNING`
+ * in a `BEGIN IMMEDIATE` transaction, so that two processes on one file never claim the same
+ * message, and finds its message through an index of the waiting messages of its destination,
+ * so its cost does not grow with the processed messages kept. The schema is created, or migrated
+ * from an older version, at open.
+ *
+ * @param options - the file, and how often to wait for the disk.
+ * @returns the store, open; `close()` closes the database.
+ *
+ * @example
+ * ```ts
+ * import { createSqliteStore, startServer } from 'scirocco-rx/server';
+ *
+ * const server = await startServer({ store: await createSqliteStore({ path: './queue.db' }) });
+ * await server.close(); // closes the database too
+ * ```
+ */
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<MessageStore> {
+  const Database = await loadDriver<typeof import('better-sqlite3')>('better-sqlite3', 'sqlite:', '^12');
+  const db = new Database(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+  db.pragma(`busy_timeout = ${String(options.busyTimeoutMs ?? 5_000)}`);
+  migrate(db);
+
+  const statement = (sql: string) => db.prepare(sql);
+  const insert = statement(
+    `INSERT INTO messages (${COLUMNS}) VALUES (@id, @nodeSource, @nodeDestination, @status, @tries,
+       @payloadType, @payloadKind, @payload, @createdTime, @scheduledTime, @processingTime,
+       @processedTime, @updateTime)`,
+  );
+  const claim = statement(
+    `UPDATE messages SET status = 'processing', tries = tries + 1, processing_time = @now, update_time = @now
+     WHERE seq = (SELECT seq FROM messages WHERE node_destination = @destination AND ${WAITING} AND ${DUE}
+                  ORDER BY seq LIMIT 1)
+     RETURNING ${COLUMNS}`,
+  );
+  const claimImmediately = db.transaction(
+    (destination: string, now: number) => claim.get({ destination, now }) as Row | undefined,
+  );
+  const ack = statement(
+    `UPDATE messages SET status = 'processed', processed_time = @now
+     WHERE id = @id AND node_destination = @destination AND status = 'processing' RETURNING ${COLUMNS}`,
+  );
+  const get = statement(
+    `SELECT ${COLUMNS} FROM messages WHERE id = @id AND (node_source = @node OR node_destination = @node)`,
+  );
+  const list = statement(
+    `SELECT ${COLUMNS} FROM messages WHERE seq IN (
+       SELECT seq FROM (SELECT seq FROM messages WHERE node_source = @node ORDER BY seq LIMIT @limit)
+       UNION
+       SELECT seq FROM (SELECT seq FROM messages WHERE node_destination = @node ORDER BY seq LIMIT @limit)
+     ) ORDER BY seq LIMIT @limit`,
+  );
+  const update = statement(
+    `UPDATE messages SET payload_kind = @kind, payload = @payload, update_time = @now
+     WHERE id = @id AND node_source = @source AND ${WAITING} RETURNING ${COLUMNS}`,
+  );
+  const deleteOne = statement(`DELETE FROM messages WHERE id = @id AND node_source = @source AND ${WAITING}`);
+  const deleteMine = statement(`DELETE FROM messages WHERE node_source = @source AND ${WAITING}`);
+  const wipe = statement(`DELETE FROM messages`);
+
+  const row = (found: unknown) => (found === undefined ? undefined : fromRow(found as Row));
+  const ms = (value: Date | undefined) => (value === undefined ? null : value.getTime());
+  // Each call is synchronous, so none interleaves with another in this process; the file's
+  // locks keep other processes out of a claim.
+  // (A throw in `work` rejects: the Promise constructor catches it.)
+  const answer = <T>(work: () => T): Promise<T> =>
+    new Promise((resolve) => {
+      resolve(work());
+    });
+  let closed = false;
+
+  return {
+    insert: (message) =>
+      answer(() => {
+        insert.run({
+          id: message.id,
+          nodeSource: message.nodeSource,
+          nodeDestination: message.nodeDestination,
+          status: message.status,
+          tries: message.tries,
+          payloadType: message.payloadType,
+          payloadKind: message.payload.kind,
+          payload: payloadValue(message.payload),
+          createdTime: message.createdTime.getTime(),
+          scheduledTime: ms(message.scheduledTime),
+          processingTime: ms(message.processingTime),
+          processedTime: ms(message.processedTime),
+          updateTime: ms(message.updateTime),
+        });
+      }),
+    claimNextDue: (destination, now) =>
+      answer(() => row(claimImmediately.immediate(destination, now.getTime()))),
+    ack: (id, destination, now) => answer(() => row(ack.get({ id, destination, now: now.getTime() }))),
+    get: (id, node) => answer(() => row(get.get({ id, node }))),
+    list: (node, limit) => answer(() => (list.all({ node, limit }) as Row[]).map(fromRow)),
+    updatePayload: (id, source, payload, now) =>
+      answer(() =>
+        row(
+          update.get({ id, source, kind: payload.kind, payload: payloadValue(payload), now: now.getTime() }),
+        ),
+      ),
+    deleteOne: (id, source) => answer(() => deleteOne.run({ id, source }).changes),
+    deleteMine: (source) => answer(() => deleteMine.run({ source }).changes),
+    wipe: () => answer(() => wipe.run().changes),
+    close: () =>
+      answer(() => {
+        if (closed) return;
+        closed = true;
+        db.close();
+      }),
+  };
+}
+
+/** Brings the file's schema to the latest version (`user_version`), one migration per transaction. */
+function migrate(db: import('better-sqlite3').Database): void {
+  const current = Number(db.pragma('user_version', { simple: true }));
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `sqlite: the file's schema is version ${String(current)}, newer than this server's ${String(MIGRATIONS.length)}: upgrade scirocco-rx`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] ?? '');
+      db.pragma(`user_version = ${String(version + 1)}`);
+    }).immediate();
+  }
+}
