@@ -18,16 +18,34 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'memory', include: ['spec/**/*.spec.ts', 'examples/**/*.test.ts'] },
+        test: {
+          name: 'memory',
+          include: ['spec/**/*.spec.ts', 'examples/**/*.test.ts'],
+          exclude: ['spec/server/postgres-*.spec.ts'],
+        },
       },
       {
         extends: true,
         test: {
           name: 'sqlite',
           include: OVER_HTTP,
-          exclude: ['spec/server/memory-store.spec.ts', 'spec/server/sqlite-store.spec.ts'],
+          exclude: [
+            'spec/server/memory-store.spec.ts',
+            'spec/server/sqlite-store.spec.ts',
+            'spec/server/postgres-*.spec.ts',
+          ],
           env: { SCIROCCO_TEST_STORE: 'sqlite' },
           globalSetup: ['spec/support/store-directory.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: [...OVER_HTTP, 'spec/server/postgres-*.spec.ts', 'spec/cli/durability.spec.ts'],
+          exclude: ['spec/server/memory-store.spec.ts', 'spec/server/sqlite-store.spec.ts'],
+          env: { SCIROCCO_TEST_STORE: 'postgres' },
+          globalSetup: ['spec/support/postgres-cluster.ts'],
         },
       },
     ],

@@ -35,6 +35,8 @@ Options:
                     memory       in memory, lost when the server stops
                     sqlite:PATH  a SQLite file, created if missing (needs the
                                  better-sqlite3 package)
+                    postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME]
+                                 PostgreSQL, for several instances (needs pg)
   -p, --port N      port to listen on; 0 picks a free one
                     (env SCIROCCO_PORT, default 8000)
       --host H      address to listen on; 0.0.0.0 for every interface

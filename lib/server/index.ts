@@ -11,6 +11,7 @@ export type { MessageStore, StoredMessage, StoredPayload } from './message-store
 export { createMemoryStore } from './memory-store.js';
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { openStore } from './open-store.js';
+export { createPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export { DEFAULT_LIMITS, limitsFromEnv, resolveLimits, type ServerLimits } from './server-limits.js';
 export type { QueueLimits } from '../protocol/queue-limits.js';
 export type { CorsOrigins } from './cors.js';

@@ -1,5 +1,6 @@
 import { createMemoryStore } from './memory-store.js';
 import type { MessageStore } from './message-store.js';
+import { createPostgresStore } from './postgres-store.js';
 import { createSqliteStore } from './sqlite-store.js';
 
 /**
@@ -9,6 +10,7 @@ import { createSqliteStore } from './sqlite-store.js';
  * | --- | --- |
  * | `memory` | in this process's memory, lost when it exits (the default) |
  * | `sqlite:PATH` | a SQLite file, created if missing (`sqlite::memory:` for one in memory) |
+ * | `postgres://USER:PASSWORD@HOST:PORT/DB` | a PostgreSQL database (also `postgresql://`); `?schema=NAME` picks the schema (`public`) |
  *
  * A driver that is not installed is named in the error. Anything else is refused with the forms
  * that are understood.
@@ -30,6 +32,12 @@ export async function openStore(url: string): Promise<MessageStore> {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=[^/])/, '');
     if (path === '') throw new RangeError('store: sqlite: needs a file, as in sqlite:./queue.db');
     return createSqliteStore({ path });
+  }
+  if (/^postgres(?:ql)?:\/\//.test(url)) {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get('schema') ?? undefined;
+    parsed.searchParams.delete('schema');
+    return createPostgresStore({ url: parsed.toString(), ...(schema === undefined ? {} : { schema }) });
   }
   throw new RangeError(
     `store: ${JSON.stringify(url)} is not a store URL: use memory, sqlite:PATH or postgres://USER@HOST/DB`,

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../lib/create-client.js';
 import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
 import { cli, listening, type Run } from '../support/cli.js';
+import { freshPostgresUrl } from '../support/test-store.js';
 
 const TOKEN = 'DEFAULT_TOKEN';
 const dir = mkdtempSync(join(tmpdir(), 'scirocco-durable-'));
@@ -16,6 +17,11 @@ async function serve(store: string): Promise<{ run: Run; url: string }> {
   const run = cli(['serve', '--port', '0', '--store', store]);
   return { run, url: await listening(run) };
 }
+
+/** The durable store of this run: PostgreSQL in the postgres project, else a SQLite file. */
+const onPostgres = process.env.SCIROCCO_TEST_STORE === 'postgres';
+const durable = (name: string) => (onPostgres ? freshPostgresUrl() : `sqlite:${join(dir, name)}`);
+const storeName = onPostgres ? 'PostgreSQL' : 'SQLite';
 
 const clientOf = (url: string, node: string) => createClient({ url, node, token: TOKEN, timeout: 2_000 });
 
@@ -65,24 +71,24 @@ async function statuses(client: SciroccoClient, ids: Iterable<string>): Promise<
 }
 
 describe('scirocco serve --store: durability', () => {
-  it('keeps messages in a SQLite file across a restart, and says which store it uses', async () => {
-    const file = join(dir, 'restart.db');
-    const first = await serve(`sqlite:${file}`);
-    expect(first.run.stderr()).toContain(`store: sqlite:${file}`);
+  it(`keeps messages (${storeName}) across a restart, and says which store it uses`, async () => {
+    const store = durable('restart.db');
+    const first = await serve(store);
+    expect(first.run.stderr()).toContain(`store: ${store}`);
     const pushed = (await clientOf(first.url, 'aa').push('bb', { kept: true })).unwrap();
     first.run.child.kill('SIGTERM');
     expect(await first.run.exit).toBe(0);
-    const second = await serve(`sqlite:${file}`);
+    const second = await serve(store);
     const pulled = (await clientOf(second.url, 'bb').pull()).unwrap();
     expect(pulled.isSome() && pulled.value.metadata.id).toBe(pushed.metadata.id);
     second.run.child.kill('SIGTERM');
     await second.run.exit;
   });
 
-  it('after kill -9 mid-stream (SQLite): every 201 push is kept, every 200 ack stays processed, none claimed twice', async () => {
-    const file = join(dir, 'kill.db');
+  it(`after kill -9 mid-stream (${storeName}): every 201 push is kept, every 200 ack stays processed, none claimed twice`, async () => {
+    const store = durable('kill.db');
     const seen: Traffic = { pushed: new Set(), acked: new Set(), claimed: [] };
-    const first = await serve(`sqlite:${file}`);
+    const first = await serve(store);
     const until = { stop: false };
     const running = traffic(first.url, seen, until);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -93,7 +99,7 @@ describe('scirocco serve --store: durability', () => {
     expect(seen.pushed.size).toBeGreaterThan(50);
     expect(seen.acked.size).toBeGreaterThan(20);
 
-    const second = await serve(`sqlite:${file}`);
+    const second = await serve(store);
     const checker = clientOf(second.url, 'aa');
     const after = await statuses(checker, seen.pushed);
     // every push answered 201 is still there

@@ -1,0 +1,259 @@
+import type { MessageStatus } from '../protocol/message-status.js';
+import { loadDriver } from './load-driver.js';
+import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
+
+/**
+ * Options of {@link createPostgresStore}.
+ *
+ * @example
+ * ```ts
+ * import type { PostgresStoreOptions } from 'scirocco-rx/server';
+ *
+ * const options: PostgresStoreOptions = { url: 'postgres://scirocco@db.internal/queue', schema: 'scirocco', poolSize: 20 };
+ * ```
+ */
+export interface PostgresStoreOptions {
+  /** A PostgreSQL connection URL, such as `postgres://USER:PASSWORD@HOST:5432/DB`. */
+  readonly url: string;
+  /** The schema that holds the store's tables, created if missing. @default 'public' */
+  readonly schema?: string;
+  /** Most connections this server opens. @default 10 */
+  readonly poolSize?: number;
+}
+
+type PgModule = typeof import('pg');
+
+interface Row {
+  readonly id: string;
+  readonly node_source: string;
+  readonly node_destination: string;
+  readonly status: MessageStatus;
+  readonly tries: number;
+  readonly payload_type: string;
+  readonly payload_kind: StoredPayload['kind'];
+  readonly payload: Uint8Array;
+  readonly created_time: string;
+  readonly scheduled_time: string | null;
+  readonly processing_time: string | null;
+  readonly processed_time: string | null;
+  readonly update_time: string | null;
+}
+
+const WAITING = `status IN ('pending', 'scheduled')`;
+const COLUMNS = `id, node_source, node_destination, status, tries, payload_type, payload_kind,
+  payload, created_time, scheduled_time, processing_time, processed_time, update_time`;
+
+/**
+ * The schema, one migration per version. Times are milliseconds since the epoch, as the
+ * protocol's; every payload is bytes (text as UTF-8), since a TEXT column refuses a NUL character
+ * that a text/plain payload may hold.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE messages (
+     seq BIGSERIAL PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     node_source TEXT NOT NULL,
+     node_destination TEXT NOT NULL,
+     status TEXT NOT NULL,
+     tries INTEGER NOT NULL,
+     payload_type TEXT NOT NULL,
+     payload_kind TEXT NOT NULL,
+     payload BYTEA NOT NULL,
+     created_time BIGINT NOT NULL,
+     scheduled_time BIGINT,
+     processing_time BIGINT,
+     processed_time BIGINT,
+     update_time BIGINT
+   );
+   CREATE INDEX messages_waiting ON messages (node_destination, seq) WHERE ${WAITING};
+   CREATE INDEX messages_by_source ON messages (node_source, seq);
+   CREATE INDEX messages_by_destination ON messages (node_destination, seq);`,
+];
+
+/** A lock key of its own, so that instances starting together migrate one at a time. */
+const MIGRATION_LOCK = 0x5c1_0cc0;
+
+const date = (ms: string | null) => (ms === null ? undefined : new Date(Number(ms)));
+
+function fromRow(row: Row): StoredMessage {
+  const payload: StoredPayload =
+    row.payload_kind === 'bytes'
+      ? { kind: 'bytes', value: new Uint8Array(row.payload) }
+      : { kind: row.payload_kind, value: UTF8_DECODER.decode(row.payload) };
+  const optional = {
+    scheduledTime: date(row.scheduled_time),
+    processingTime: date(row.processing_time),
+    processedTime: date(row.processed_time),
+    updateTime: date(row.update_time),
+  };
+  return {
+    id: row.id,
+    nodeSource: row.node_source,
+    nodeDestination: row.node_destination,
+    status: row.status,
+    tries: row.tries,
+    payloadType: row.payload_type,
+    createdTime: new Date(Number(row.created_time)),
+    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+    payload,
+  };
+}
+
+const UTF8_DECODER = new TextDecoder();
+const UTF8 = new TextEncoder();
+
+const bytesOf = (payload: StoredPayload) => {
+  const value = payload.kind === 'bytes' ? payload.value : UTF8.encode(payload.value);
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+};
+const ms = (value: Date | undefined) => (value === undefined ? null : value.getTime());
+
+/**
+ * Creates a {@link MessageStore} in PostgreSQL, with `pg` (an optional peer dependency:
+ * `npm install pg@^8`), loaded only now: for several server instances behind one load balancer,
+ * on a database you already run. A claim is one statement at READ COMMITTED (pinned on every
+ * connection): it locks the oldest due message of its destination with `FOR UPDATE SKIP LOCKED`
+ * — concurrent claims, from any instance, skip each other's rows instead of waiting — and marks
+ * it `processing`, through a partial index of the waiting messages per destination. Each push,
+ * claim and ack is committed before the server answers it. The schema is created or migrated at
+ * start, one instance at a time (an advisory lock).
+ *
+ * @param options - the connection URL, the schema and the pool size.
+ * @returns the store, connected; `close()` ends its pool.
+ *
+ * @example
+ * ```ts
+ * import { createPostgresStore, startServer } from 'scirocco-rx/server';
+ *
+ * const store = await createPostgresStore({ url: 'postgres://postgres@127.0.0.1:5432/postgres' });
+ * const server = await startServer({ store });
+ * await server.close(); // ends the pool too
+ * ```
+ */
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<MessageStore> {
+  const pg = await loadDriver<PgModule>('pg', 'postgres:', '^8');
+  const schema = options.schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new RangeError(`postgres: schema must be a lowercase SQL name, got ${JSON.stringify(schema)}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    // READ COMMITTED pinned, whatever the database's default: SKIP LOCKED claims rely on it.
+    options: `-c default_transaction_isolation=read\\ committed -c search_path=${schema}`,
+  });
+  // An idle connection that the server drops must not crash the process.
+  pool.on('error', () => undefined);
+  try {
+    await migrate(pool, schema);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const one = async (sql: string, values: unknown[]) => {
+    const result = await pool.query<Row>(sql, values);
+    const [row] = result.rows;
+    return row === undefined ? undefined : fromRow(row);
+  };
+  const changes = async (sql: string, values: unknown[]) => (await pool.query(sql, values)).rowCount ?? 0;
+  let ended: Promise<void> | undefined;
+
+  return {
+    insert: async (message) => {
+      await pool.query(
+        `INSERT INTO messages (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [
+          message.id,
+          message.nodeSource,
+          message.nodeDestination,
+          message.status,
+          message.tries,
+          message.payloadType,
+          message.payload.kind,
+          bytesOf(message.payload),
+          message.createdTime.getTime(),
+          ms(message.scheduledTime),
+          ms(message.processingTime),
+          ms(message.processedTime),
+          ms(message.updateTime),
+        ],
+      );
+    },
+    claimNextDue: (destination, now) =>
+      one(
+        `WITH next AS (
+           SELECT seq FROM messages
+           WHERE node_destination = $1 AND ${WAITING} AND (status = 'pending' OR scheduled_time <= $2)
+           ORDER BY seq LIMIT 1
+           FOR UPDATE SKIP LOCKED
+         )
+         UPDATE messages SET status = 'processing', tries = tries + 1, processing_time = $2, update_time = $2
+         FROM next WHERE messages.seq = next.seq
+         RETURNING ${COLUMNS}`,
+        [destination, now.getTime()],
+      ),
+    ack: (id, destination, now) =>
+      one(
+        `UPDATE messages SET status = 'processed', processed_time = $3
+         WHERE id = $1 AND node_destination = $2 AND status = 'processing' RETURNING ${COLUMNS}`,
+        [id, destination, now.getTime()],
+      ),
+    get: (id, node) =>
+      one(`SELECT ${COLUMNS} FROM messages WHERE id = $1 AND (node_source = $2 OR node_destination = $2)`, [
+        id,
+        node,
+      ]),
+    list: async (node, limit) =>
+      (
+        await pool.query<Row>(
+          `SELECT ${COLUMNS} FROM messages WHERE seq IN (
+             (SELECT seq FROM messages WHERE node_source = $1 ORDER BY seq LIMIT $2)
+             UNION
+             (SELECT seq FROM messages WHERE node_destination = $1 ORDER BY seq LIMIT $2)
+           ) ORDER BY seq LIMIT $2`,
+          [node, limit],
+        )
+      ).rows.map(fromRow),
+    updatePayload: (id, source, payload, now) =>
+      one(
+        `UPDATE messages SET payload_kind = $3, payload = $4, update_time = $5
+         WHERE id = $1 AND node_source = $2 AND ${WAITING} RETURNING ${COLUMNS}`,
+        [id, source, payload.kind, bytesOf(payload), now.getTime()],
+      ),
+    deleteOne: (id, source) =>
+      changes(`DELETE FROM messages WHERE id = $1 AND node_source = $2 AND ${WAITING}`, [id, source]),
+    deleteMine: (source) => changes(`DELETE FROM messages WHERE node_source = $1 AND ${WAITING}`, [source]),
+    wipe: () => changes(`DELETE FROM messages`, []),
+    close: () => (ended ??= pool.end()),
+  };
+}
+
+/** Creates the schema, or brings it to the latest version, under an advisory lock. */
+async function migrate(pool: import('pg').Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_version (version INTEGER NOT NULL)`);
+    const found = await client.query<{ version: number }>(`SELECT version FROM ${schema}.schema_version`);
+    const current = found.rows[0]?.version ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `postgres: the database's schema is version ${String(current)}, newer than this server's ${String(MIGRATIONS.length)}: upgrade scirocco-rx`,
+      );
+    }
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      await client.query(MIGRATIONS[version] ?? '');
+    }
+    if (current === 0)
+      await client.query(`INSERT INTO ${schema}.schema_version VALUES ($1)`, [MIGRATIONS.length]);
+    else await client.query(`UPDATE ${schema}.schema_version SET version = $1`, [MIGRATIONS.length]);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
