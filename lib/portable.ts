@@ -53,6 +53,12 @@ export type {
   ServerInfo,
 } from './client/client-core.js';
 export type { Bytes, Payload, PayloadOf } from './client/payload.js';
+export {
+  EXTENSIONS_HEADER,
+  formatExtensions,
+  parseExtensions,
+  type ServerExtensions,
+} from './protocol/server-extensions.js';
 export type { SciroccoClient, ReactiveMethods } from './rx/scirocco-client.js';
 export { fromResultCall, type QueueOps, type PushOptions$ } from './rx/queue-ops.js';
 export { pull$, type PullOptions } from './rx/pull.js';

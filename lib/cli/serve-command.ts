@@ -47,6 +47,10 @@ Options:
       --cors ORIGIN browser origin allowed to call the server, such as
                     http://localhost:4200, or '*' for any; repeatable
                     (env SCIROCCO_CORS, comma-separated; default none)
+      --processing-timeout DURATION
+                    a message processing for longer goes back to pending, its
+                    tries kept: its consumer is taken for gone (an extension;
+                    env SCIROCCO_PROCESSING_TIMEOUT, default none)
   -v, --verbose     log one line per request to stderr (never a header)
   -h, --help        show this help
 
@@ -83,7 +87,7 @@ function parsePort(text: string, from: string): number {
 
 type ConnectionOptions = Pick<
   ServerOptions,
-  'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'
+  'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections' | 'processingTimeoutMs'
 >;
 
 const CONNECTION_FLAGS = [
@@ -91,6 +95,7 @@ const CONNECTION_FLAGS = [
   ['request-timeout', 'SCIROCCO_REQUEST_TIMEOUT', 'requestTimeoutMs'],
   ['keep-alive-timeout', 'SCIROCCO_KEEP_ALIVE_TIMEOUT', 'keepAliveTimeoutMs'],
   ['max-connections', 'SCIROCCO_MAX_CONNECTIONS', 'maxConnections'],
+  ['processing-timeout', 'SCIROCCO_PROCESSING_TIMEOUT', 'processingTimeoutMs'],
 ] as const;
 
 /** The slow-client limits from their flags, or else their environment variables. */

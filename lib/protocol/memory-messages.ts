@@ -67,6 +67,29 @@ export class MemoryMessages {
     return acked;
   }
 
+  nack(id: string, destination: string, now: Date, dueAt?: Date): StoredMessage | undefined {
+    const message = this.#messages.get(id);
+    if (!message || !rules.canAck(message, destination)) return undefined;
+    return this.#requeue(rules.nacked(message, now, dueAt));
+  }
+
+  recoverStuck(before: Date, now: Date): number {
+    let count = 0;
+    for (const message of [...this.#messages.values()]) {
+      if (!rules.isStuck(message, before)) continue;
+      this.#requeue(rules.nacked(message, now));
+      count++;
+    }
+    return count;
+  }
+
+  /** Puts a message that is waiting again at the back of its destination's queue. */
+  #requeue(message: StoredMessage): StoredMessage {
+    this.#messages.set(message.id, message);
+    this.#queueOf(this.#waiting, message.nodeDestination, this.#isWaitingId).add(message.id);
+    return message;
+  }
+
   get(id: string, node: string): StoredMessage | undefined {
     const message = this.#messages.get(id);
     return message && rules.isVisibleTo(message, node) ? message : undefined;

@@ -52,6 +52,21 @@ export const queueRules = Object.freeze({
     return message.nodeSource === source && queueRules.isWaiting(message);
   },
 
+  /**
+   * The message given back by its consumer at `now` (the nack extension): waiting again, due at
+   * `dueAt` (`scheduled`) or at once (`pending`), its `tries` kept, so that they count deliveries.
+   */
+  nacked(message: StoredMessage, now: Date, dueAt?: Date): StoredMessage {
+    return dueAt !== undefined && dueAt.getTime() > now.getTime()
+      ? { ...message, status: 'scheduled', scheduledTime: dueAt, updateTime: now }
+      : { ...message, status: 'pending', updateTime: now };
+  },
+
+  /** Whether it has been `processing` since `before` or longer: its consumer is taken for gone. */
+  isStuck(message: Pick<MessageMetadata, 'status' | 'processingTime'>, before: Date): boolean {
+    return message.status === 'processing' && (message.processingTime?.getTime() ?? 0) <= before.getTime();
+  },
+
   /** The message with a new payload at `now`. */
   updated(message: StoredMessage, payload: StoredPayload, now: Date): StoredMessage {
     return { ...message, payload, updateTime: now };

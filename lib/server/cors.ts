@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { EXTENSIONS_HEADER } from '../protocol/server-extensions.js';
 import { HEADERS } from '../protocol/headers.js';
 
 /**
@@ -42,7 +43,7 @@ const ALLOWED_HEADERS = [
 ].join(', ');
 
 /** The answer headers a browser script may read: the metadata and `Location`. */
-const EXPOSED_HEADERS = [...Object.values(HEADERS), 'Location'].join(', ');
+const EXPOSED_HEADERS = [...Object.values(HEADERS), 'Location', EXTENSIONS_HEADER].join(', ');
 
 /** The extra headers of a preflight answer, for an allowed origin. */
 const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = Object.freeze({

@@ -8,6 +8,7 @@ import { listLimit } from './list-limit.js';
 import { matchRoute, ROUTE_METHODS, type RouteName } from './match-route.js';
 import type { MessageStore, StoredPayload } from './message-store.js';
 import { createObjectIdGenerator } from '../protocol/object-id.js';
+import { EXTENSIONS_HEADER, formatExtensions } from '../protocol/server-extensions.js';
 import { readPushFields } from './push-fields.js';
 import { hasBody, isBodyFailure, readBody, type RequestBody } from './read-body.js';
 import {
@@ -34,6 +35,8 @@ export interface HandlerOptions {
   readonly log?: ((line: string) => void) | undefined;
   /** Browser origins allowed to call across origins; no CORS headers when absent. */
   readonly cors?: CorsOrigins | undefined;
+  /** The processing timeout the server applies, advertised in `Scirocco-Extensions`. */
+  readonly processingTimeoutMs?: number | undefined;
 }
 
 const INVALID_CONTENT_TYPE =
@@ -116,6 +119,17 @@ function asStoredPayload(body: RequestBody): StoredPayload {
   return body.kind === 'none' ? { kind: 'json', value: '{}' } : body;
 }
 
+/** The `delay` of a nack, in milliseconds (0 when absent), or the 400 answer to a bad one. */
+function nackDelay(text: string | null): number | Reply {
+  if (text === null || text === '') return 0;
+  if (!/^\d{1,12}$/.test(text)) {
+    return errorReply(400, 'Validation failed', {
+      delay: { message: 'The delay must be a whole number of milliseconds.', path: 'delay', value: text },
+    });
+  }
+  return Number(text);
+}
+
 function createActions(options: HandlerOptions): Record<RouteName, Partial<Record<string, Action>>> {
   const { store, limits } = options;
   const nextId = createObjectIdGenerator(options.clock);
@@ -151,8 +165,20 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     return messageReply(201, message, true);
   };
   const show = withId((_call, id, node) => store.get(id, node).then(found()));
+  // The body is the original's; the header says what this server offers beyond it.
+  const plainInfo = jsonReply(200, SERVER_INFO);
+  const extensions = formatExtensions({
+    nack: store.nack !== undefined,
+    ...(options.processingTimeoutMs === undefined
+      ? {}
+      : { processingTimeoutMs: options.processingTimeoutMs }),
+  });
+  const info: Reply =
+    extensions === ''
+      ? plainInfo
+      : { ...plainInfo, headers: { ...plainInfo.headers, [EXTENSIONS_HEADER]: extensions } };
   return {
-    info: { GET: () => Promise.resolve(jsonReply(200, SERVER_INFO)) },
+    info: { GET: () => Promise.resolve(info) },
     queue: {
       POST: push,
       GET: async ({ node, now }) => {
@@ -162,6 +188,14 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
       HEAD: () => Promise.resolve(emptyReply(204)), // a HEAD never claims a message
     },
     ack: { PATCH: withId(({ now }, id, node) => store.ack(id, node, now).then(found())) },
+    nack: {
+      PATCH: withId(async ({ now, url }, id, node) => {
+        const delay = nackDelay(new URLSearchParams(url.search).get('delay'));
+        if (typeof delay !== 'number') return delay;
+        const dueAt = delay > 0 ? new Date(now.getTime() + delay) : undefined;
+        return found()(await store.nack?.(id, node, now, dueAt));
+      }),
+    },
     messages: {
       GET: async ({ node, url }) => {
         const limit = listLimit(new URLSearchParams(url.search).getAll('limit'), limits.maxListMessages);
@@ -225,7 +259,8 @@ export function createRequestHandler(
       return reply(errorReply(400, INVALID_CONTENT_TYPE));
     }
     const route = matchRoute(url.pathname);
-    if (!route) return reply(NOT_FOUND());
+    // The nack extension exists only where the store can nack: elsewhere, an unknown route.
+    if (!route || (route.name === 'nack' && !options.store.nack)) return reply(NOT_FOUND());
     if (method === 'OPTIONS') {
       const allow = ROUTE_METHODS[route.name].join(',');
       return reply({

@@ -1,5 +1,5 @@
 /** The resources of the protocol. */
-export type RouteName = 'info' | 'queue' | 'ack' | 'messages' | 'message' | 'globalDataSpace';
+export type RouteName = 'info' | 'queue' | 'ack' | 'nack' | 'messages' | 'message' | 'globalDataSpace';
 
 /** A matched route: its name and, for single-message routes, the id segment as sent. */
 export interface Route {
@@ -12,6 +12,7 @@ export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = Obj
   info: ['GET', 'HEAD'],
   queue: ['GET', 'HEAD', 'POST'],
   ack: ['PATCH'],
+  nack: ['PATCH'],
   messages: ['GET', 'HEAD', 'DELETE'],
   message: ['GET', 'HEAD', 'PATCH', 'DELETE'],
   globalDataSpace: ['DELETE'],
@@ -50,5 +51,7 @@ export function matchRoute(pathname: string): Route | undefined {
   if (id === undefined || !HEX.test(id)) return undefined;
   if (head === 'messages' && last === undefined) return { name: 'message', id };
   if (head === 'messagequeue' && last?.toLowerCase() === 'ack') return { name: 'ack', id };
+  // The nack extension; a server whose store cannot nack answers it as an unknown route.
+  if (head === 'messagequeue' && last?.toLowerCase() === 'nack') return { name: 'nack', id };
   return undefined;
 }

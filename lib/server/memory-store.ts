@@ -26,6 +26,9 @@ export function createMemoryStore(): MessageStore {
     claimNextDue: (destination: string, now: Date) =>
       Promise.resolve(messages.claimNextDue(destination, now)),
     ack: (id: string, destination: string, now: Date) => Promise.resolve(messages.ack(id, destination, now)),
+    nack: (id: string, destination: string, now: Date, dueAt?: Date) =>
+      Promise.resolve(messages.nack(id, destination, now, dueAt)),
+    recoverStuck: (before: Date, now: Date) => Promise.resolve(messages.recoverStuck(before, now)),
     get: (id: string, node: string) => Promise.resolve(messages.get(id, node)),
     list: (node: string, limit: number) => Promise.resolve(messages.list(node, limit)),
     updatePayload: (id: string, source: string, payload: StoredPayload, now: Date) =>

@@ -65,6 +65,19 @@ export interface MessageStore {
   deleteMine(source: string): Promise<number>;
   /** Deletes every message of every node; resolves to the count. */
   wipe(): Promise<number>;
+  /**
+   * The nack extension: gives message `id` back to the queue if its destination is `destination`
+   * and it is `processing` — `pending`, or `scheduled` at `dueAt` when that is later than `now` —
+   * with its `tries` kept and at the back of its destination's queue. Resolves to the updated
+   * message, or `undefined`. A store without it makes a server that does not offer nack.
+   */
+  nack?(id: string, destination: string, now: Date, dueAt?: Date): Promise<StoredMessage | undefined>;
+  /**
+   * The processing-timeout extension: gives every message `processing` since `before` or longer
+   * back to the queue (`pending`, `tries` kept, at the back of its destination's queue). Resolves
+   * to how many. Several servers on one store may call it at once: each message comes back once.
+   */
+  recoverStuck?(before: Date, now: Date): Promise<number>;
   /** Releases what the store holds (connections, files). Called once when the server closes. */
   close?(): Promise<void>;
 }

@@ -68,7 +68,22 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX messages_waiting ON messages (node_destination, seq) WHERE ${WAITING};
    CREATE INDEX messages_by_source ON messages (node_source, seq);
    CREATE INDEX messages_by_destination ON messages (node_destination, seq);`,
+  // 2: the order of claims apart from the order of creation (position), so that a message given
+  // back (nack, a processing timeout) goes to the back of its destination's queue; an index of
+  // the processing messages by claim time, for the timeout's sweep.
+  `CREATE SEQUENCE messages_position;
+   ALTER TABLE messages ADD COLUMN position BIGINT;
+   UPDATE messages SET position = seq;
+   SELECT setval('messages_position', coalesce((SELECT max(seq) FROM messages), 0) + 1);
+   ALTER TABLE messages ALTER COLUMN position SET DEFAULT nextval('messages_position');
+   ALTER TABLE messages ALTER COLUMN position SET NOT NULL;
+   DROP INDEX messages_waiting;
+   CREATE INDEX messages_waiting ON messages (node_destination, position) WHERE ${WAITING};
+   CREATE INDEX messages_processing ON messages (processing_time) WHERE status = 'processing';`,
 ];
+
+/** Only one instance sweeps stuck messages at a time (the others skip their turn). */
+const SWEEP_LOCK = 0x5c1_0cc1;
 
 /** A lock key of its own, so that instances starting together migrate one at a time. */
 const MIGRATION_LOCK = 0x5c1_0cc0;
@@ -184,7 +199,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         `WITH next AS (
            SELECT seq FROM messages
            WHERE node_destination = $1 AND ${WAITING} AND (status = 'pending' OR scheduled_time <= $2)
-           ORDER BY seq LIMIT 1
+           ORDER BY position LIMIT 1
            FOR UPDATE SKIP LOCKED
          )
          UPDATE messages SET status = 'processing', tries = tries + 1, processing_time = $2, update_time = $2
@@ -198,6 +213,27 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          WHERE id = $1 AND node_destination = $2 AND status = 'processing' RETURNING ${COLUMNS}`,
         [id, destination, now.getTime()],
       ),
+    nack: (id, destination, now, dueAt) =>
+      one(
+        `UPDATE messages SET
+           status = CASE WHEN $4::bigint > $3::bigint THEN 'scheduled' ELSE 'pending' END,
+           scheduled_time = CASE WHEN $4::bigint > $3::bigint THEN $4::bigint ELSE scheduled_time END,
+           update_time = $3, position = nextval('messages_position')
+         WHERE id = $1 AND node_destination = $2 AND status = 'processing' RETURNING ${COLUMNS}`,
+        [id, destination, now.getTime(), dueAt?.getTime() ?? 0],
+      ),
+    recoverStuck: async (before, now) => {
+      // One sweep at a time across instances: one that finds the lock taken skips its turn.
+      const result = await pool.query<{ n: string }>(
+        `WITH swept AS (
+           UPDATE messages SET status = 'pending', update_time = $2, position = nextval('messages_position')
+           WHERE pg_try_advisory_xact_lock(${String(SWEEP_LOCK)}) AND status = 'processing' AND processing_time <= $1
+           RETURNING 1
+         ) SELECT count(*) AS n FROM swept`,
+        [before.getTime(), now.getTime()],
+      );
+      return Number(result.rows[0]?.n ?? 0);
+    },
     get: (id, node) =>
       one(`SELECT ${COLUMNS} FROM messages WHERE id = $1 AND (node_source = $2 OR node_destination = $2)`, [
         id,

@@ -72,7 +72,18 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX messages_waiting ON messages (node_destination, seq) WHERE ${WAITING};
    CREATE INDEX messages_by_source ON messages (node_source, seq);
    CREATE INDEX messages_by_destination ON messages (node_destination, seq);`,
+  // 2: the order of claims apart from the order of creation (position), so that a message given
+  // back (nack, a processing timeout) goes to the back of its destination's queue; an index of
+  // the processing messages by claim time, for the timeout's sweep.
+  `ALTER TABLE messages ADD COLUMN position INTEGER;
+   UPDATE messages SET position = seq;
+   CREATE INDEX messages_position ON messages (position);
+   DROP INDEX messages_waiting;
+   CREATE INDEX messages_waiting ON messages (node_destination, position) WHERE ${WAITING};
+   CREATE INDEX messages_processing ON messages (processing_time) WHERE status = 'processing';`,
 ];
+
+const NEXT_POSITION = `(SELECT coalesce(max(position), 0) + 1 FROM messages)`;
 
 const date = (ms: number | null) => (ms === null ? undefined : new Date(ms));
 
@@ -136,14 +147,14 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
 
   const statement = (sql: string) => db.prepare(sql);
   const insert = statement(
-    `INSERT INTO messages (${COLUMNS}) VALUES (@id, @nodeSource, @nodeDestination, @status, @tries,
+    `INSERT INTO messages (${COLUMNS}, position) VALUES (@id, @nodeSource, @nodeDestination, @status, @tries,
        @payloadType, @payloadKind, @payload, @createdTime, @scheduledTime, @processingTime,
-       @processedTime, @updateTime)`,
+       @processedTime, @updateTime, ${NEXT_POSITION})`,
   );
   const claim = statement(
     `UPDATE messages SET status = 'processing', tries = tries + 1, processing_time = @now, update_time = @now
      WHERE seq = (SELECT seq FROM messages WHERE node_destination = @destination AND ${WAITING} AND ${DUE}
-                  ORDER BY seq LIMIT 1)
+                  ORDER BY position LIMIT 1)
      RETURNING ${COLUMNS}`,
   );
   const claimImmediately = db.transaction(
@@ -152,6 +163,20 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
   const ack = statement(
     `UPDATE messages SET status = 'processed', processed_time = @now
      WHERE id = @id AND node_destination = @destination AND status = 'processing' RETURNING ${COLUMNS}`,
+  );
+  const nack = statement(
+    `UPDATE messages SET
+       status = CASE WHEN @dueAt > @now THEN 'scheduled' ELSE 'pending' END,
+       scheduled_time = CASE WHEN @dueAt > @now THEN @dueAt ELSE scheduled_time END,
+       update_time = @now, position = ${NEXT_POSITION}
+     WHERE id = @id AND node_destination = @destination AND status = 'processing' RETURNING ${COLUMNS}`,
+  );
+  const recover = statement(
+    `UPDATE messages SET status = 'pending', update_time = @now, position = ${NEXT_POSITION} + seq
+     WHERE status = 'processing' AND processing_time <= @before`,
+  );
+  const recoverImmediately = db.transaction(
+    (before: number, now: number) => recover.run({ before, now }).changes,
   );
   const get = statement(
     `SELECT ${COLUMNS} FROM messages WHERE id = @id AND (node_source = @node OR node_destination = @node)`,
@@ -204,6 +229,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
     claimNextDue: (destination, now) =>
       answer(() => row(claimImmediately.immediate(destination, now.getTime()))),
     ack: (id, destination, now) => answer(() => row(ack.get({ id, destination, now: now.getTime() }))),
+    nack: (id, destination, now, dueAt) =>
+      answer(() => row(nack.get({ id, destination, now: now.getTime(), dueAt: dueAt?.getTime() ?? 0 }))),
+    recoverStuck: (before, now) =>
+      answer(() => recoverImmediately.immediate(before.getTime(), now.getTime())),
     get: (id, node) => answer(() => row(get.get({ id, node }))),
     list: (node, limit) => answer(() => (list.all({ node, limit }) as Row[]).map(fromRow)),
     updatePayload: (id, source, payload, now) =>

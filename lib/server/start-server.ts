@@ -38,6 +38,14 @@ export interface ServerOptions {
   readonly clock?: () => number;
   /** Receives one line per request (method, path, status, duration; never a header). */
   readonly log?: (line: string) => void;
+  /**
+   * The processing-timeout extension: a message `processing` for longer than this many
+   * milliseconds is taken for the claim of a consumer that is gone, and goes back to `pending`
+   * (its `tries` kept, at the back of its queue), swept every quarter of it (at most every 5 s).
+   * Advertised in `Scirocco-Extensions`. The store must offer `recoverStuck`. @default none: a
+   * message stays `processing` until it is acked, as in the original
+   */
+  readonly processingTimeoutMs?: number;
   /** How long `close()` lets requests in flight finish before it cuts their connections. @default 2000 */
   readonly closeGraceMs?: number;
   /**
@@ -154,7 +162,43 @@ function checkOptions(options: ServerOptions): ConnectionLimits {
       `headersTimeoutMs (${limits.headersTimeoutMs} ms) must not exceed requestTimeoutMs (${limits.requestTimeoutMs} ms)`,
     );
   }
+  if (options.processingTimeoutMs !== undefined) {
+    positive(options.processingTimeoutMs, 'processingTimeoutMs', ' of milliseconds');
+  }
   return limits;
+}
+
+/**
+ * Sweeps stuck messages back to the queue every quarter of the timeout (50 ms to 5 s); what a
+ * sweep fails with is logged, and the next sweep tries again.
+ */
+function sweepStuck(
+  store: MessageStore,
+  timeoutMs: number,
+  clock: () => number,
+  log: ((line: string) => void) | undefined,
+): () => void {
+  const recover = store.recoverStuck?.bind(store);
+  if (!recover) throw new RangeError('processingTimeoutMs needs a store that offers recoverStuck');
+  let sweeping = false;
+  const sweep = setInterval(
+    () => {
+      if (sweeping) return;
+      sweeping = true;
+      const now = clock();
+      recover(new Date(now - timeoutMs), new Date(now))
+        .then((count) => {
+          if (count > 0) log?.(`processing timeout: ${String(count)} message(s) back to pending`);
+        })
+        .catch((error: unknown) => log?.(`processing timeout: the sweep failed: ${String(error)}`))
+        .finally(() => (sweeping = false));
+    },
+    Math.min(Math.max(timeoutMs / 4, 50), 5_000),
+  );
+  sweep.unref();
+  return () => {
+    clearInterval(sweep);
+  };
 }
 
 /** A `node:http` server with the connection limits: Node checks its timeouts on an interval. */
@@ -241,7 +285,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     clock: options.clock ?? Date.now,
     log: options.log,
     cors: options.cors,
+    processingTimeoutMs: options.processingTimeoutMs,
   });
+  const stopSweeping =
+    options.processingTimeoutMs === undefined
+      ? () => undefined
+      : sweepStuck(store, options.processingTimeoutMs, options.clock ?? Date.now, options.log);
   const server = httpServer(limits, handler);
   if (options.log) logDrops(server, limits.maxConnections, options.log);
   let port: number;
@@ -249,6 +298,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ({ port } = await listen(server, options.port ?? 0, host));
   } catch (error) {
     // A store this call opened from a URL is this call's to close.
+    stopSweeping();
     if (typeof options.store === 'string') await store.close?.();
     throw error;
   }
@@ -270,6 +320,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         resolve();
       });
       server.closeIdleConnections();
-    }).then(() => store.close?.()));
+    }).then(() => {
+      stopSweeping();
+      return store.close?.();
+    }));
   return Object.freeze({ url: formatUrl(host, port), host, port, close });
 }

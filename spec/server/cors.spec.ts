@@ -7,7 +7,8 @@ const APP = 'http://localhost:4200';
 const EXPOSED =
   'Scirocco-Id, Scirocco-Node-Source, Scirocco-Node-Destination, Scirocco-Status, Scirocco-Tries, ' +
   'Scirocco-Payload-Type, Scirocco-Topic, Scirocco-Created-Time, Scirocco-Update-Time, ' +
-  'Scirocco-Scheduled-Time, Scirocco-Processing-Time, Scirocco-Processed-Time, Scirocco-Error-Time, Location';
+  'Scirocco-Scheduled-Time, Scirocco-Processing-Time, Scirocco-Processed-Time, Scirocco-Error-Time, Location, ' +
+  'Scirocco-Extensions';
 const ALLOWED_HEADERS =
   'Authorization, Content-Type, Content-Encoding, Scirocco-Node-Source, Scirocco-Node-Destination, ' +
   'Scirocco-Payload-Type, Scirocco-Status, Scirocco-Scheduled-Time';

@@ -137,5 +137,51 @@ export function describeMessageStore(name: string, create: () => MessageStore | 
       await store.claimNextDue('bb', at(1));
       expect(before?.status).toBe('pending');
     });
+
+    it('nack: gives a claimed message back, tries kept, at the back of the queue, now or later', async () => {
+      const store = await fresh();
+      if (!store.nack) throw new Error('the store has no nack');
+      const first = message();
+      const second = message();
+      await store.insert(first);
+      await store.insert(second);
+      await store.claimNextDue('bb', at(10));
+      expect(await store.nack(first.id, 'cc', at(20))).toBeUndefined(); // not its destination
+      expect(await store.nack(second.id, 'bb', at(20))).toBeUndefined(); // not processing
+      expect(await store.nack(first.id, 'bb', at(20))).toMatchObject({
+        id: first.id,
+        status: 'pending',
+        tries: 1,
+      });
+      // back of the queue: the second comes first now
+      expect((await store.claimNextDue('bb', at(30)))?.id).toBe(second.id);
+      expect(await store.claimNextDue('bb', at(30))).toMatchObject({ id: first.id, tries: 2 });
+      // with a later due time: scheduled until then
+      expect(await store.nack(first.id, 'bb', at(40), at(100))).toMatchObject({
+        status: 'scheduled',
+        scheduledTime: at(100),
+        tries: 2,
+      });
+      expect(await store.claimNextDue('bb', at(99))).toBeUndefined();
+      expect(await store.claimNextDue('bb', at(100))).toMatchObject({ id: first.id, tries: 3 });
+    });
+
+    it('recoverStuck: gives back what has been processing since the cutoff, once, tries kept', async () => {
+      const store = await fresh();
+      if (!store.recoverStuck) throw new Error('the store has no recoverStuck');
+      const old = message();
+      const young = message();
+      const acked = message();
+      for (const m of [old, young, acked]) await store.insert(m);
+      await store.claimNextDue('bb', at(10)); // old
+      await store.claimNextDue('bb', at(50)); // young
+      await store.claimNextDue('bb', at(10)); // acked
+      await store.ack(acked.id, 'bb', at(11));
+      expect(await store.recoverStuck(at(20), at(60))).toBe(1);
+      expect(await store.recoverStuck(at(20), at(60))).toBe(0);
+      expect(await store.get(old.id, 'bb')).toMatchObject({ status: 'pending', tries: 1 });
+      expect(await store.get(young.id, 'bb')).toMatchObject({ status: 'processing' });
+      expect(await store.claimNextDue('bb', at(70))).toMatchObject({ id: old.id, tries: 2 });
+    });
   });
 }

@@ -1,0 +1,75 @@
+/**
+ * What a server offers beyond the protocol, as this package's server advertises it in the
+ * `Scirocco-Extensions` header of its `GET /` answer (`nack, processing-timeout=30000`). The
+ * original server sends no such header: it offers none, and a client falls back to the plain
+ * protocol.
+ *
+ * @example
+ * ```ts
+ * import type { ServerExtensions } from 'scirocco-rx';
+ *
+ * const plain: ServerExtensions = { nack: false };
+ * ```
+ */
+export interface ServerExtensions {
+  /** `PATCH /messageQueue/<id>/nack[?delay=MS]` gives a claimed message back, its `tries` kept. */
+  readonly nack: boolean;
+  /** Messages `processing` for longer than this many milliseconds go back to `pending`. */
+  readonly processingTimeoutMs?: number;
+}
+
+/**
+ * The header of `GET /` that lists a server's extensions.
+ *
+ * @example
+ * ```ts
+ * import { EXTENSIONS_HEADER, parseExtensions } from 'scirocco-rx';
+ *
+ * const answer = await fetch('http://localhost:8000/', { headers: { Authorization: 'DEFAULT_TOKEN' } });
+ * console.log(parseExtensions(answer.headers.get(EXTENSIONS_HEADER) ?? undefined).nack);
+ * ```
+ */
+export const EXTENSIONS_HEADER = 'Scirocco-Extensions';
+
+/**
+ * The header value that advertises `extensions`, as the server sends it.
+ *
+ * @example
+ * ```ts
+ * import { formatExtensions } from 'scirocco-rx';
+ *
+ * formatExtensions({ nack: true, processingTimeoutMs: 30_000 }); // 'nack, processing-timeout=30000'
+ * ```
+ */
+export function formatExtensions(extensions: ServerExtensions): string {
+  const names: string[] = [];
+  if (extensions.nack) names.push('nack');
+  if (extensions.processingTimeoutMs !== undefined) {
+    names.push(`processing-timeout=${String(extensions.processingTimeoutMs)}`);
+  }
+  return names.join(', ');
+}
+
+/**
+ * The extensions a header value advertises; unknown names are ignored, a missing header is none.
+ *
+ * @example
+ * ```ts
+ * import { parseExtensions } from 'scirocco-rx';
+ *
+ * parseExtensions('nack, processing-timeout=30000'); // { nack: true, processingTimeoutMs: 30000 }
+ * parseExtensions(undefined); // { nack: false }: the original server
+ * ```
+ */
+export function parseExtensions(header: string | undefined): ServerExtensions {
+  let nack = false;
+  let processingTimeoutMs: number | undefined;
+  for (const item of (header ?? '').split(',')) {
+    const [name = '', value] = item.trim().toLowerCase().split('=');
+    if (name === 'nack') nack = true;
+    if (name === 'processing-timeout' && value !== undefined && /^\d+$/.test(value)) {
+      processingTimeoutMs = Number(value);
+    }
+  }
+  return processingTimeoutMs === undefined ? { nack } : { nack, processingTimeoutMs };
+}
