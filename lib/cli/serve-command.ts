@@ -51,6 +51,9 @@ Options:
                     a message processing for longer goes back to pending, its
                     tries kept: its consumer is taken for gone (an extension;
                     env SCIROCCO_PROCESSING_TIMEOUT, default none)
+      --retain-processed DURATION
+                    how long processed messages are kept, or forever
+                    (env SCIROCCO_RETAIN_PROCESSED, default 7d)
   -v, --verbose     log one line per request to stderr (never a header)
   -h, --help        show this help
 
@@ -87,7 +90,12 @@ function parsePort(text: string, from: string): number {
 
 type ConnectionOptions = Pick<
   ServerOptions,
-  'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections' | 'processingTimeoutMs'
+  | 'headersTimeoutMs'
+  | 'requestTimeoutMs'
+  | 'keepAliveTimeoutMs'
+  | 'maxConnections'
+  | 'processingTimeoutMs'
+  | 'retainProcessedMs'
 >;
 
 const CONNECTION_FLAGS = [
@@ -96,6 +104,7 @@ const CONNECTION_FLAGS = [
   ['keep-alive-timeout', 'SCIROCCO_KEEP_ALIVE_TIMEOUT', 'keepAliveTimeoutMs'],
   ['max-connections', 'SCIROCCO_MAX_CONNECTIONS', 'maxConnections'],
   ['processing-timeout', 'SCIROCCO_PROCESSING_TIMEOUT', 'processingTimeoutMs'],
+  ['retain-processed', 'SCIROCCO_RETAIN_PROCESSED', 'retainProcessedMs'],
 ] as const;
 
 /** The slow-client limits from their flags, or else their environment variables. */
@@ -110,7 +119,13 @@ function connectionOptions(
     if (text === undefined) continue;
     const from = fromFlag === undefined ? variable : `--${flag}`;
     const value =
-      key === 'maxConnections' ? (/^\d+$/.test(text) ? Number(text) : undefined) : parseDuration(text);
+      key === 'maxConnections'
+        ? /^\d+$/.test(text)
+          ? Number(text)
+          : undefined
+        : key === 'retainProcessedMs' && text === 'forever'
+          ? Infinity
+          : parseDuration(text);
     if (value === undefined || value <= 0) {
       const expected =
         key === 'maxConnections' ? 'a positive whole number' : 'a duration such as 10s or 500ms';

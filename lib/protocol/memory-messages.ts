@@ -83,6 +83,17 @@ export class MemoryMessages {
     return count;
   }
 
+  deleteProcessed(before: Date, limit: number): number {
+    let count = 0;
+    for (const message of [...this.#messages.values()]) {
+      if (count >= limit) break;
+      if (!rules.isExpired(message, before)) continue;
+      this.#messages.delete(message.id);
+      count++;
+    }
+    return count;
+  }
+
   /** Puts a message that is waiting again at the back of its destination's queue. */
   #requeue(message: StoredMessage): StoredMessage {
     this.#messages.set(message.id, message);

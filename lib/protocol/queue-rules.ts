@@ -67,6 +67,11 @@ export const queueRules = Object.freeze({
     return message.status === 'processing' && (message.processingTime?.getTime() ?? 0) <= before.getTime();
   },
 
+  /** Whether it was processed at `before` or earlier: past its retention, it may be deleted. */
+  isExpired(message: Pick<MessageMetadata, 'status' | 'processedTime'>, before: Date): boolean {
+    return message.status === 'processed' && (message.processedTime?.getTime() ?? 0) <= before.getTime();
+  },
+
   /** The message with a new payload at `now`. */
   updated(message: StoredMessage, payload: StoredPayload, now: Date): StoredMessage {
     return { ...message, payload, updateTime: now };

@@ -29,6 +29,8 @@ export function createMemoryStore(): MessageStore {
     nack: (id: string, destination: string, now: Date, dueAt?: Date) =>
       Promise.resolve(messages.nack(id, destination, now, dueAt)),
     recoverStuck: (before: Date, now: Date) => Promise.resolve(messages.recoverStuck(before, now)),
+    deleteProcessed: (before: Date, limit: number) =>
+      Promise.resolve(messages.deleteProcessed(before, limit)),
     get: (id: string, node: string) => Promise.resolve(messages.get(id, node)),
     list: (node: string, limit: number) => Promise.resolve(messages.list(node, limit)),
     updatePayload: (id: string, source: string, payload: StoredPayload, now: Date) =>

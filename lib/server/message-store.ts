@@ -78,6 +78,11 @@ export interface MessageStore {
    * to how many. Several servers on one store may call it at once: each message comes back once.
    */
   recoverStuck?(before: Date, now: Date): Promise<number>;
+  /**
+   * Retention: deletes every `processed` message processed at `before` or earlier, at most
+   * `limit` of them in one call (the oldest first); resolves to how many.
+   */
+  deleteProcessed?(before: Date, limit: number): Promise<number>;
   /** Releases what the store holds (connections, files). Called once when the server closes. */
   close?(): Promise<void>;
 }

@@ -80,6 +80,8 @@ const MIGRATIONS: readonly string[] = [
    DROP INDEX messages_waiting;
    CREATE INDEX messages_waiting ON messages (node_destination, position) WHERE ${WAITING};
    CREATE INDEX messages_processing ON messages (processing_time) WHERE status = 'processing';`,
+  // 3: an index of the processed messages by time, for retention.
+  `CREATE INDEX messages_processed ON messages (processed_time) WHERE status = 'processed';`,
 ];
 
 /** Only one instance sweeps stuck messages at a time (the others skip their turn). */
@@ -234,6 +236,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       );
       return Number(result.rows[0]?.n ?? 0);
     },
+    deleteProcessed: (before, limit) =>
+      changes(
+        `DELETE FROM messages WHERE seq IN (
+           SELECT seq FROM messages WHERE status = 'processed' AND processed_time <= $1
+           ORDER BY processed_time LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [before.getTime(), limit],
+      ),
     get: (id, node) =>
       one(`SELECT ${COLUMNS} FROM messages WHERE id = $1 AND (node_source = $2 OR node_destination = $2)`, [
         id,

@@ -81,6 +81,8 @@ const MIGRATIONS: readonly string[] = [
    DROP INDEX messages_waiting;
    CREATE INDEX messages_waiting ON messages (node_destination, position) WHERE ${WAITING};
    CREATE INDEX messages_processing ON messages (processing_time) WHERE status = 'processing';`,
+  // 3: an index of the processed messages by time, for retention.
+  `CREATE INDEX messages_processed ON messages (processed_time) WHERE status = 'processed';`,
 ];
 
 const NEXT_POSITION = `(SELECT coalesce(max(position), 0) + 1 FROM messages)`;
@@ -178,6 +180,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
   const recoverImmediately = db.transaction(
     (before: number, now: number) => recover.run({ before, now }).changes,
   );
+  const expire = statement(
+    `DELETE FROM messages WHERE seq IN (
+       SELECT seq FROM messages WHERE status = 'processed' AND processed_time <= @before
+       ORDER BY processed_time LIMIT @limit)`,
+  );
   const get = statement(
     `SELECT ${COLUMNS} FROM messages WHERE id = @id AND (node_source = @node OR node_destination = @node)`,
   );
@@ -233,6 +240,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
       answer(() => row(nack.get({ id, destination, now: now.getTime(), dueAt: dueAt?.getTime() ?? 0 }))),
     recoverStuck: (before, now) =>
       answer(() => recoverImmediately.immediate(before.getTime(), now.getTime())),
+    deleteProcessed: (before, limit) => answer(() => expire.run({ before: before.getTime(), limit }).changes),
     get: (id, node) => answer(() => row(get.get({ id, node }))),
     list: (node, limit) => answer(() => (list.all({ node, limit }) as Row[]).map(fromRow)),
     updatePayload: (id, source, payload, now) =>

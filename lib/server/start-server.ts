@@ -46,6 +46,12 @@ export interface ServerOptions {
    * message stays `processing` until it is acked, as in the original
    */
   readonly processingTimeoutMs?: number;
+  /**
+   * Retention: how long a `processed` message is kept, in milliseconds, before it is deleted
+   * (swept every quarter of it, at most every minute, on every store). `Infinity` keeps them all,
+   * as the original does. @default 7 days
+   */
+  readonly retainProcessedMs?: number;
   /** How long `close()` lets requests in flight finish before it cuts their connections. @default 2000 */
   readonly closeGraceMs?: number;
   /**
@@ -134,6 +140,9 @@ export interface RunningServer {
  */
 export const DEFAULT_TOKEN = 'DEFAULT_TOKEN';
 
+/** How long processed messages are kept unless told otherwise: 7 days. */
+const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1_000;
+
 type ConnectionLimits = Record<keyof typeof CONNECTION_DEFAULTS, number>;
 
 function positive(value: number, name: string, unit = ''): number {
@@ -165,13 +174,39 @@ function checkOptions(options: ServerOptions): ConnectionLimits {
   if (options.processingTimeoutMs !== undefined) {
     positive(options.processingTimeoutMs, 'processingTimeoutMs', ' of milliseconds');
   }
+  const retain = options.retainProcessedMs;
+  if (retain !== undefined && retain !== Infinity) positive(retain, 'retainProcessedMs', ' of milliseconds');
   return limits;
 }
 
 /**
- * Sweeps stuck messages back to the queue every quarter of the timeout (50 ms to 5 s); what a
- * sweep fails with is logged, and the next sweep tries again.
+ * Runs `work` every `periodMs` (never two at once), in the background: what it fails with is
+ * logged, and the next round tries again. Returns what stops it.
  */
+function every(
+  periodMs: number,
+  work: () => Promise<void>,
+  log: ((line: string) => void) | undefined,
+  what: string,
+) {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    work()
+      .catch((error: unknown) => log?.(`${what}: the sweep failed: ${String(error)}`))
+      .finally(() => (running = false));
+  }, periodMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+  };
+}
+
+/** The period of a sweep for a duration: a quarter of it, from 50 ms to `max`. */
+const periodOf = (durationMs: number, max: number) => Math.min(Math.max(durationMs / 4, 50), max);
+
+/** Sweeps stuck messages back to the queue every quarter of the timeout (at most every 5 s). */
 function sweepStuck(
   store: MessageStore,
   timeoutMs: number,
@@ -180,25 +215,36 @@ function sweepStuck(
 ): () => void {
   const recover = store.recoverStuck?.bind(store);
   if (!recover) throw new RangeError('processingTimeoutMs needs a store that offers recoverStuck');
-  let sweeping = false;
-  const sweep = setInterval(
-    () => {
-      if (sweeping) return;
-      sweeping = true;
+  return every(
+    periodOf(timeoutMs, 5_000),
+    async () => {
       const now = clock();
-      recover(new Date(now - timeoutMs), new Date(now))
-        .then((count) => {
-          if (count > 0) log?.(`processing timeout: ${String(count)} message(s) back to pending`);
-        })
-        .catch((error: unknown) => log?.(`processing timeout: the sweep failed: ${String(error)}`))
-        .finally(() => (sweeping = false));
+      const count = await recover(new Date(now - timeoutMs), new Date(now));
+      if (count > 0) log?.(`processing timeout: ${String(count)} message(s) back to pending`);
     },
-    Math.min(Math.max(timeoutMs / 4, 50), 5_000),
+    log,
+    'processing timeout',
   );
-  sweep.unref();
-  return () => {
-    clearInterval(sweep);
-  };
+}
+
+/** Deletes processed messages past their retention, a thousand at a time, every minute at most. */
+function sweepProcessed(
+  store: MessageStore,
+  retainMs: number,
+  clock: () => number,
+  log: ((line: string) => void) | undefined,
+): () => void {
+  const purge = store.deleteProcessed?.bind(store);
+  if (!purge || retainMs === Infinity) return () => undefined;
+  return every(
+    periodOf(retainMs, 60_000),
+    async () => {
+      const before = new Date(clock() - retainMs);
+      for (let deleted = 1_000; deleted === 1_000;) deleted = await purge(before, 1_000);
+    },
+    log,
+    'retention',
+  );
 }
 
 /** A `node:http` server with the connection limits: Node checks its timeouts on an interval. */
@@ -287,10 +333,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     cors: options.cors,
     processingTimeoutMs: options.processingTimeoutMs,
   });
-  const stopSweeping =
+  const clock = options.clock ?? Date.now;
+  const sweeps = [
     options.processingTimeoutMs === undefined
       ? () => undefined
-      : sweepStuck(store, options.processingTimeoutMs, options.clock ?? Date.now, options.log);
+      : sweepStuck(store, options.processingTimeoutMs, clock, options.log),
+    sweepProcessed(store, options.retainProcessedMs ?? DEFAULT_RETENTION_MS, clock, options.log),
+  ];
+  const stopSweeping = () => {
+    for (const stop of sweeps) stop();
+  };
   const server = httpServer(limits, handler);
   if (options.log) logDrops(server, limits.maxConnections, options.log);
   let port: number;

@@ -126,3 +126,37 @@ describe('the processing timeout', () => {
     expect([again && idOf(again), again?.headers['scirocco-tries']]).toEqual([id, '2']);
   });
 });
+
+describe('retention', () => {
+  const servers: RunningServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  it('deletes processed messages after retainProcessedMs, and keeps the others', async () => {
+    const clock = manualClock();
+    const server = await startServer({ port: 0, ...testStore(), retainProcessedMs: 200, clock: clock.now });
+    servers.push(server);
+    const a = nodeClient(server.url, 'af123');
+    await a.push('af123', 'done');
+    const waiting = idOf(await a.push('af123', 'waiting'));
+    const done = idOf(await a.pull());
+    expect((await a.send({ method: 'PATCH', path: `/messageQueue/${done}/ack` })).status).toBe(200);
+    await sleep(120);
+    expect((await a.send({ path: `/messages/${done}` })).status).toBe(200);
+    clock.advance(201);
+    let gone = false;
+    for (let tries = 0; tries < 100 && !gone; tries++) {
+      await sleep(20);
+      gone = (await a.send({ path: `/messages/${done}` })).status === 404;
+    }
+    expect(gone).toBe(true);
+    expect((await a.send({ path: `/messages/${waiting}` })).status).toBe(200);
+  });
+
+  it('refuses a retention that is not a positive number of milliseconds or Infinity', async () => {
+    await expect(startServer({ retainProcessedMs: 0 })).rejects.toThrow(
+      'retainProcessedMs must be a positive whole number of milliseconds, got 0',
+    );
+  });
+});

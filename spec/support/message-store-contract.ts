@@ -183,5 +183,22 @@ export function describeMessageStore(name: string, create: () => MessageStore | 
       expect(await store.get(young.id, 'bb')).toMatchObject({ status: 'processing' });
       expect(await store.claimNextDue('bb', at(70))).toMatchObject({ id: old.id, tries: 2 });
     });
+
+    it('deleteProcessed: deletes processed messages past the cutoff, at most limit, oldest first', async () => {
+      const store = await fresh();
+      if (!store.deleteProcessed) throw new Error('the store has no deleteProcessed');
+      const done = [message(), message(), message()];
+      const waiting = message();
+      for (const m of [...done, waiting]) await store.insert(m);
+      for (const [n, m] of done.entries()) {
+        await store.claimNextDue('bb', at(n));
+        await store.ack(m.id, 'bb', at(10 + n));
+      }
+      expect(await store.deleteProcessed(at(11), 1)).toBe(1);
+      expect(await store.get(done[0]!.id, 'bb')).toBeUndefined();
+      expect(await store.deleteProcessed(at(11), 10)).toBe(1);
+      expect(await store.get(done[2]!.id, 'bb')).toMatchObject({ status: 'processed' });
+      expect(await store.get(waiting.id, 'bb')).toMatchObject({ status: 'pending' });
+    });
   });
 }
