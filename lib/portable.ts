@@ -48,6 +48,7 @@ export type {
   CallOptions,
   ClientCore,
   ListOptions,
+  NackOptions,
   PushOptions,
   SciroccoResult,
   ServerInfo,

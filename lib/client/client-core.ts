@@ -1,3 +1,4 @@
+import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type { Option, Result } from 'ts-results-es';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import type { Payload, PayloadOf } from './payload.js';
@@ -7,6 +8,21 @@ import type { SciroccoError } from './scirocco-error.js';
 export interface CallOptions {
   /** Cancels the call: it resolves to an `aborted` error. */
   readonly signal?: AbortSignal;
+}
+
+/**
+ * Options of {@link ClientCore.nack}.
+ *
+ * @example
+ * ```ts
+ * import type { NackOptions } from 'scirocco-rx';
+ *
+ * const options: NackOptions = { delayMs: 30_000 };
+ * ```
+ */
+export interface NackOptions extends CallOptions {
+  /** The message is due again this many milliseconds later (`scheduled`). @default 0: at once */
+  readonly delayMs?: number;
 }
 
 /** Options of {@link ClientCore.push}. */
@@ -164,6 +180,30 @@ export interface ClientCore {
    * ```
    */
   info(options?: CallOptions): SciroccoResult<ServerInfo>;
+
+  /**
+   * The nack extension of this package's server: gives a message this node pulled back to the
+   * queue — due at once, or `delayMs` later — with its `tries` kept, so that they count
+   * deliveries across consumers. Ask `extensions()` first: a server without it (the original)
+   * answers `not-found`.
+   *
+   * @example
+   * ```ts
+   * const nacked = await client.nack('5823a70203c123003de4229b', { delayMs: 5_000 });
+   * ```
+   */
+  nack<T = unknown>(id: string, options?: NackOptions): SciroccoResult<SciroccoMessage<T>>;
+
+  /**
+   * What the server offers beyond the protocol (its `Scirocco-Extensions` header): `{ nack:
+   * false }` and nothing else from the original server.
+   *
+   * @example
+   * ```ts
+   * const { nack } = (await client.extensions()).unwrapOr({ nack: false });
+   * ```
+   */
+  extensions(options?: CallOptions): SciroccoResult<ServerExtensions>;
 
   /** Releases the connections the client keeps open. */
   close(): void;

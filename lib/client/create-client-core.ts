@@ -1,9 +1,10 @@
-import { Err, type Result } from 'ts-results-es';
+import { Err, Ok, type Result } from 'ts-results-es';
 import { encodePayload } from '../protocol/encode-payload.js';
 import { HEADERS } from '../protocol/headers.js';
+import { EXTENSIONS_HEADER, parseExtensions } from '../protocol/server-extensions.js';
 import { validateMessageId } from '../protocol/validation.js';
 import { validateListLimit, validatePush } from './validate-input.js';
-import type { CallOptions, ClientCore, ListOptions, PushOptions } from './client-core.js';
+import type { CallOptions, ClientCore, ListOptions, NackOptions, PushOptions } from './client-core.js';
 import { resolveClientOptions, type ClientOptions } from './client-options.js';
 import type { Payload } from './payload.js';
 import {
@@ -228,6 +229,37 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
         signal: options.signal,
         expect: [200],
         read: readCount,
+      });
+    },
+
+    nack(id, options: NackOptions = {}) {
+      const target = messagePath(id, (valid) => `/messageQueue/${valid}/nack`);
+      if (target.isErr()) return Promise.resolve(rejected('nack', target.error));
+      const { delayMs = 0 } = options;
+      if (!Number.isSafeInteger(delayMs) || delayMs < 0) {
+        const reason = `delayMs must be a whole number of milliseconds >= 0, got ${String(delayMs)}`;
+        return Promise.resolve(rejected('nack', reason));
+      }
+      const { path } = target.value;
+      return send({
+        operation: 'nack',
+        method: 'PATCH',
+        path: delayMs > 0 ? `${path}?delay=${String(delayMs)}` : path,
+        messageId: target.value.id,
+        signal: options.signal,
+        expect: [200],
+        read: readMessage,
+      });
+    },
+
+    extensions(options: CallOptions = {}) {
+      return send({
+        operation: 'extensions',
+        method: 'GET',
+        path: '/',
+        signal: options.signal,
+        expect: [200],
+        read: (response) => Ok(parseExtensions(response.header(EXTENSIONS_HEADER))),
       });
     },
 

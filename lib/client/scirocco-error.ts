@@ -38,7 +38,9 @@ export type SciroccoOperation =
   | 'delete'
   | 'deleteAll'
   | 'wipe'
-  | 'info';
+  | 'info'
+  | 'nack'
+  | 'extensions';
 
 const RETRYABLE: ReadonlySet<SciroccoErrorKind> = new Set(['server', 'network', 'timeout']);
 

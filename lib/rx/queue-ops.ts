@@ -1,6 +1,14 @@
 import { Observable } from 'rxjs';
 import type { Option, Result } from 'ts-results-es';
-import type { CallOptions, ClientCore, ListOptions, PushOptions, ServerInfo } from '../client/client-core.js';
+import type {
+  CallOptions,
+  ClientCore,
+  ListOptions,
+  NackOptions,
+  PushOptions,
+  ServerInfo,
+} from '../client/client-core.js';
+import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type { Payload, PayloadOf } from '../client/payload.js';
 import type { SciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
@@ -45,6 +53,13 @@ export interface QueueOps {
   wipe$(): Observable<number>;
   /** Cold `info`. */
   info$(): Observable<ServerInfo>;
+  /**
+   * Cold `nack` (the nack extension of this package's server). Optional, as `extensions$`: a
+   * `QueueOps` of your own without them offers no extension.
+   */
+  nack$?<T = unknown>(id: string, options?: Omit<NackOptions, 'signal'>): Observable<SciroccoMessage<T>>;
+  /** Cold `extensions`: what the server offers beyond the protocol. */
+  extensions$?(): Observable<ServerExtensions>;
 }
 
 /**
@@ -155,5 +170,8 @@ export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull {
     deleteAll$: () => fromResultCall((call) => core.deleteAll(call)),
     wipe$: () => fromResultCall((call) => core.wipe(call)),
     info$: () => fromResultCall((call) => core.info(call)),
+    nack$: <T>(id: string, options: Omit<NackOptions, 'signal'> = {}) =>
+      fromResultCall((call) => core.nack<T>(id, { ...options, ...call })),
+    extensions$: () => fromResultCall((call) => core.extensions(call)),
   };
 }

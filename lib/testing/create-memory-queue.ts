@@ -92,6 +92,8 @@ const PROMISE_SITES: Record<
   deleteAll: { method: 'DELETE', path: '/messages' },
   wipe: { method: 'DELETE', path: '/globalDataSpace' },
   info: { method: 'GET', path: '/' },
+  nack: { method: 'PATCH', path: '/messageQueue/:id/nack' },
+  extensions: { method: 'GET', path: '/' },
 };
 
 function observe<T>(run: () => Result<T, SciroccoError>): Observable<T> {
@@ -168,6 +170,8 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       deleteAll: (opts) => call('deleteAll', opts, () => engine.deleteAll(node)),
       wipe: (opts) => call('wipe', opts, () => engine.wipe()),
       info: (opts) => call('info', opts, () => engine.info()),
+      nack: (id, opts = {}) => call('nack', opts, () => engine.nack(node, id, opts.delayMs)),
+      extensions: (opts) => call('extensions', opts, () => engine.extensions()),
       close: () => undefined,
       toString: () => `SciroccoClient(memory:, node ${node})`,
       toJSON: () => ({ url: 'memory:', node }),
@@ -188,6 +192,8 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       deleteAll$: () => observe(() => engine.deleteAll(node)),
       wipe$: () => observe(() => engine.wipe()),
       info$: () => observe(() => engine.info()),
+      nack$: (id, opts = {}) => observe(() => engine.nack(node, id, opts.delayMs)),
+      extensions$: () => observe(() => engine.extensions()),
     };
     return assembleClient(core, ops);
   }

@@ -9,6 +9,7 @@ import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { createObjectIdGenerator } from '../protocol/object-id.js';
 import { payloadLimitBytes, type QueueLimits } from '../protocol/queue-limits.js';
 import { SERVER_INFO } from '../protocol/server-info.js';
+import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type { StoredMessage, StoredPayload } from '../protocol/stored-message.js';
 import { validateMessageId } from '../protocol/validation.js';
 
@@ -118,6 +119,33 @@ export class MemoryEngine {
       } as const;
       return this.found<T>(site, this.messages.ack(valid, node, this.now()));
     });
+  }
+
+  nack<T>(node: string, id: unknown, delayMs = 0): Result<SciroccoMessage<T>, SciroccoError> {
+    return this.withId('nack', id).andThen((valid) => {
+      if (!Number.isSafeInteger(delayMs) || delayMs < 0) {
+        return Err(
+          invalidArgument(
+            'nack',
+            `delayMs must be a whole number of milliseconds >= 0, got ${String(delayMs)}`,
+          ),
+        );
+      }
+      const site = {
+        operation: 'nack',
+        method: 'PATCH',
+        path: `/messageQueue/${valid}/nack`,
+        messageId: valid,
+      } as const;
+      const now = this.now();
+      const dueAt = delayMs > 0 ? new Date(now.getTime() + delayMs) : undefined;
+      return this.found<T>(site, this.messages.nack(valid, node, now, dueAt));
+    });
+  }
+
+  /** The memory queue has the nack extension of the server (and no processing timeout). */
+  extensions(): Result<ServerExtensions, SciroccoError> {
+    return Ok({ nack: true });
   }
 
   get<T>(node: string, id: unknown): Result<SciroccoMessage<T>, SciroccoError> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../lib/create-client.js';
 import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
-import { cli, listening, type Run } from '../support/cli.js';
+import { cli, listening, until, type Run } from '../support/cli.js';
 import { freshPostgresUrl } from '../support/test-store.js';
 
 const TOKEN = 'DEFAULT_TOKEN';
@@ -74,7 +74,8 @@ describe('scirocco serve --store: durability', () => {
   it(`keeps messages (${storeName}) across a restart, and says which store it uses`, async () => {
     const store = durable('restart.db');
     const first = await serve(store);
-    expect(first.run.stderr()).toContain(`store: ${store}`);
+    // stderr, after the listening line on stdout: it may come a moment later
+    await until(first.run, 'store line', () => first.run.stderr().includes(`store: ${store}\n`));
     const pushed = (await clientOf(first.url, 'aa').push('bb', { kept: true })).unwrap();
     first.run.child.kill('SIGTERM');
     expect(await first.run.exit).toBe(0);
@@ -121,7 +122,9 @@ describe('scirocco serve --store: durability', () => {
 
   it('with memory, a restart loses every message, as the startup line says', async () => {
     const first = await serve('memory');
-    expect(first.run.stderr()).toContain('store: memory (messages are lost when the server stops');
+    await until(first.run, 'store line', () =>
+      first.run.stderr().includes('store: memory (messages are lost when the server stops'),
+    );
     const pushed = (await clientOf(first.url, 'aa').push('bb', { lost: true })).unwrap();
     first.run.child.kill('SIGKILL');
     await first.run.exit;

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { createClient } from '../../lib/create-client.js';
+import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
+import { useServer } from '../support/server.js';
+import { stubServer } from '../support/stub-server.js';
+
+const TOKEN = 'DEFAULT_TOKEN';
+
+describe('client.extensions() and client.nack()', () => {
+  const srv = useServer();
+
+  it('finds the nack of this package’s server, and none on a server that does not advertise it', async () => {
+    const ours = createClient({ url: srv.url, node: 'af123', token: TOKEN });
+    expect((await ours.extensions()).unwrap()).toEqual({ nack: true });
+    const original = await stubServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(
+        '{"name":"DDS endpoint.","author":"eloylp","source":"https://github.com/eloylp/scirocco-server"}',
+      );
+    });
+    const theirs = createClient({ url: original.url, node: 'af123', token: TOKEN });
+    expect((await theirs.extensions()).unwrap()).toEqual({ nack: false });
+    ours.close();
+    theirs.close();
+  });
+
+  it('nacks a pulled message: due again, tries kept, the same id; later with delayMs', async () => {
+    const client = createClient({ url: srv.url, node: 'af123', token: TOKEN });
+    const pushed = (await client.push('af123', { n: 1 })).unwrap();
+    (await client.pull()).unwrap();
+    const nacked = (await client.nack(pushed.metadata.id)).unwrap();
+    expect(nacked.metadata).toMatchObject({ id: pushed.metadata.id, status: 'pending', tries: 1 });
+    const again = (await client.pull()).unwrap();
+    expect(again.isSome() && again.value.metadata).toMatchObject({ id: pushed.metadata.id, tries: 2 });
+    const later = (await client.nack(pushed.metadata.id, { delayMs: 60_000 })).unwrap();
+    expect(later.metadata.status).toBe('scheduled');
+    expect((await client.pull()).unwrap().isNone()).toBe(true);
+    const twice = await client.nack(pushed.metadata.id);
+    expect(twice.isErr() && twice.error.kind).toBe('not-found');
+    client.close();
+  });
+
+  it('refuses a bad delayMs before any request', async () => {
+    const client = createClient({ url: srv.url, node: 'af123', token: TOKEN });
+    const refused = await client.nack('5823a70203c123003de4229b', { delayMs: -1 });
+    expect(refused.isErr() && [refused.error.kind, refused.error.message]).toEqual([
+      'invalid-argument',
+      'nack: delayMs must be a whole number of milliseconds >= 0, got -1',
+    ]);
+    client.close();
+  });
+
+  it('has the same nack on the memory queue', async () => {
+    const queue = createMemoryQueue();
+    const client = queue.client({ node: 'af123' });
+    expect((await client.extensions()).unwrap()).toEqual({ nack: true });
+    const pushed = (await client.push('af123', 'x')).unwrap();
+    (await client.pull()).unwrap();
+    expect((await client.nack(pushed.metadata.id)).unwrap().metadata).toMatchObject({
+      status: 'pending',
+      tries: 1,
+    });
+    const refused = await client.nack(pushed.metadata.id, { delayMs: 1.5 });
+    expect(refused.isErr() && refused.error.message).toBe(
+      'nack: delayMs must be a whole number of milliseconds >= 0, got 1.5',
+    );
+  });
+});
