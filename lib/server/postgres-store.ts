@@ -1,4 +1,4 @@
-import type { MessageStatus } from '../protocol/message-status.js';
+import { MESSAGE_COLUMNS, messageOfRow, timeColumns, type MessageRow } from './message-row.js';
 import { loadDriver } from './load-driver.js';
 import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 
@@ -23,25 +23,12 @@ export interface PostgresStoreOptions {
 
 type PgModule = typeof import('pg');
 
-interface Row {
-  readonly id: string;
-  readonly node_source: string;
-  readonly node_destination: string;
-  readonly status: MessageStatus;
-  readonly tries: number;
-  readonly payload_type: string;
-  readonly payload_kind: StoredPayload['kind'];
+interface Row extends MessageRow {
   readonly payload: Uint8Array;
-  readonly created_time: string;
-  readonly scheduled_time: string | null;
-  readonly processing_time: string | null;
-  readonly processed_time: string | null;
-  readonly update_time: string | null;
 }
 
 const WAITING = `status IN ('pending', 'scheduled')`;
-const COLUMNS = `id, node_source, node_destination, status, tries, payload_type, payload_kind,
-  payload, created_time, scheduled_time, processing_time, processed_time, update_time`;
+const COLUMNS = MESSAGE_COLUMNS;
 
 /**
  * The schema, one migration per version. Times are milliseconds since the epoch, as the
@@ -90,30 +77,13 @@ const SWEEP_LOCK = 0x5c1_0cc1;
 /** A lock key of its own, so that instances starting together migrate one at a time. */
 const MIGRATION_LOCK = 0x5c1_0cc0;
 
-const date = (ms: string | null) => (ms === null ? undefined : new Date(Number(ms)));
-
 function fromRow(row: Row): StoredMessage {
-  const payload: StoredPayload =
+  return messageOfRow(
+    row,
     row.payload_kind === 'bytes'
       ? { kind: 'bytes', value: new Uint8Array(row.payload) }
-      : { kind: row.payload_kind, value: UTF8_DECODER.decode(row.payload) };
-  const optional = {
-    scheduledTime: date(row.scheduled_time),
-    processingTime: date(row.processing_time),
-    processedTime: date(row.processed_time),
-    updateTime: date(row.update_time),
-  };
-  return {
-    id: row.id,
-    nodeSource: row.node_source,
-    nodeDestination: row.node_destination,
-    status: row.status,
-    tries: row.tries,
-    payloadType: row.payload_type,
-    createdTime: new Date(Number(row.created_time)),
-    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
-    payload,
-  };
+      : { kind: row.payload_kind, value: UTF8_DECODER.decode(row.payload) },
+  );
 }
 
 const UTF8_DECODER = new TextDecoder();
@@ -123,7 +93,6 @@ const bytesOf = (payload: StoredPayload) => {
   const value = payload.kind === 'bytes' ? payload.value : UTF8.encode(payload.value);
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 };
-const ms = (value: Date | undefined) => (value === undefined ? null : value.getTime());
 
 /**
  * Creates a {@link MessageStore} in PostgreSQL, with `pg` (an optional peer dependency:
@@ -188,11 +157,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           message.payloadType,
           message.payload.kind,
           bytesOf(message.payload),
-          message.createdTime.getTime(),
-          ms(message.scheduledTime),
-          ms(message.processingTime),
-          ms(message.processedTime),
-          ms(message.updateTime),
+          ...timeColumns(message),
         ],
       );
     },

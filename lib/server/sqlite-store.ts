@@ -1,4 +1,4 @@
-import type { MessageStatus } from '../protocol/message-status.js';
+import { MESSAGE_COLUMNS, messageOfRow, timeColumns, type MessageRow } from './message-row.js';
 import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 import { loadDriver } from './load-driver.js';
 
@@ -28,27 +28,14 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
-interface Row {
-  readonly id: string;
-  readonly node_source: string;
-  readonly node_destination: string;
-  readonly status: MessageStatus;
-  readonly tries: number;
-  readonly payload_type: string;
-  readonly payload_kind: StoredPayload['kind'];
+interface Row extends MessageRow {
   readonly payload: string | Uint8Array;
-  readonly created_time: number;
-  readonly scheduled_time: number | null;
-  readonly processing_time: number | null;
-  readonly processed_time: number | null;
-  readonly update_time: number | null;
 }
 
 /** The SQL a store of this schema runs: the queue's rules (see `queueRules`) in its statements. */
 const WAITING = `status IN ('pending', 'scheduled')`;
 const DUE = `(status = 'pending' OR (status = 'scheduled' AND scheduled_time <= @now))`;
-const COLUMNS = `id, node_source, node_destination, status, tries, payload_type, payload_kind, payload,
-  created_time, scheduled_time, processing_time, processed_time, update_time`;
+const COLUMNS = MESSAGE_COLUMNS;
 
 const MIGRATIONS: readonly string[] = [
   // 1: the messages, in insertion order (seq), with the indexes of a claim (waiting messages of a
@@ -87,30 +74,13 @@ const MIGRATIONS: readonly string[] = [
 
 const NEXT_POSITION = `(SELECT coalesce(max(position), 0) + 1 FROM messages)`;
 
-const date = (ms: number | null) => (ms === null ? undefined : new Date(ms));
-
 function fromRow(row: Row): StoredMessage {
-  const payload: StoredPayload =
+  return messageOfRow(
+    row,
     row.payload_kind === 'bytes'
       ? { kind: 'bytes', value: new Uint8Array(row.payload as Uint8Array) }
-      : { kind: row.payload_kind, value: String(row.payload) };
-  const optional = {
-    scheduledTime: date(row.scheduled_time),
-    processingTime: date(row.processing_time),
-    processedTime: date(row.processed_time),
-    updateTime: date(row.update_time),
-  };
-  return {
-    id: row.id,
-    nodeSource: row.node_source,
-    nodeDestination: row.node_destination,
-    status: row.status,
-    tries: row.tries,
-    payloadType: row.payload_type,
-    createdTime: new Date(row.created_time),
-    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
-    payload,
-  };
+      : { kind: row.payload_kind, value: String(row.payload) },
+  );
 }
 
 const payloadValue = (payload: StoredPayload) =>
@@ -204,7 +174,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
   const wipe = statement(`DELETE FROM messages`);
 
   const row = (found: unknown) => (found === undefined ? undefined : fromRow(found as Row));
-  const ms = (value: Date | undefined) => (value === undefined ? null : value.getTime());
+  const times = (message: StoredMessage) => {
+    const [createdTime, scheduledTime, processingTime, processedTime, updateTime] = timeColumns(message);
+    return { createdTime, scheduledTime, processingTime, processedTime, updateTime };
+  };
   // Each call is synchronous, so none interleaves with another in this process; the file's
   // locks keep other processes out of a claim.
   // (A throw in `work` rejects: the Promise constructor catches it.)
@@ -226,11 +199,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
           payloadType: message.payloadType,
           payloadKind: message.payload.kind,
           payload: payloadValue(message.payload),
-          createdTime: message.createdTime.getTime(),
-          scheduledTime: ms(message.scheduledTime),
-          processingTime: ms(message.processingTime),
-          processedTime: ms(message.processedTime),
-          updateTime: ms(message.updateTime),
+          ...times(message),
         });
       }),
     claimNextDue: (destination, now) =>

@@ -1,0 +1,60 @@
+import type { MessageStatus } from '../protocol/message-status.js';
+import type { StoredMessage, StoredPayload } from './message-store.js';
+
+/**
+ * A message as the SQL stores keep it: one column per metadata field, times in milliseconds since
+ * the epoch (as a number, or as the string PostgreSQL gives for a BIGINT).
+ */
+export interface MessageRow {
+  readonly id: string;
+  readonly node_source: string;
+  readonly node_destination: string;
+  readonly status: MessageStatus;
+  readonly tries: number;
+  readonly payload_type: string;
+  readonly payload_kind: StoredPayload['kind'];
+  readonly created_time: number | string;
+  readonly scheduled_time: number | string | null;
+  readonly processing_time: number | string | null;
+  readonly processed_time: number | string | null;
+  readonly update_time: number | string | null;
+}
+
+/** The columns of a {@link MessageRow}, in the order the stores write them. */
+export const MESSAGE_COLUMNS = `id, node_source, node_destination, status, tries, payload_type, payload_kind,
+  payload, created_time, scheduled_time, processing_time, processed_time, update_time`;
+
+const date = (ms: number | string | null) => (ms === null ? undefined : new Date(Number(ms)));
+
+/** The stored message of a row and its payload; a time that is NULL is left out, as in memory. */
+export function messageOfRow(row: MessageRow, payload: StoredPayload): StoredMessage {
+  const optional = {
+    scheduledTime: date(row.scheduled_time),
+    processingTime: date(row.processing_time),
+    processedTime: date(row.processed_time),
+    updateTime: date(row.update_time),
+  };
+  return {
+    id: row.id,
+    nodeSource: row.node_source,
+    nodeDestination: row.node_destination,
+    status: row.status,
+    tries: row.tries,
+    payloadType: row.payload_type,
+    createdTime: new Date(Number(row.created_time)),
+    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+    payload,
+  };
+}
+
+/** The time columns of a message, in milliseconds or NULL. */
+export function timeColumns(message: StoredMessage): (number | null)[] {
+  const ms = (value: Date | undefined) => (value === undefined ? null : value.getTime());
+  return [
+    message.createdTime.getTime(),
+    ms(message.scheduledTime),
+    ms(message.processingTime),
+    ms(message.processedTime),
+    ms(message.updateTime),
+  ];
+}
