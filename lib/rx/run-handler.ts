@@ -147,10 +147,12 @@ export function runHandler<T, R, O>(
     }
     drain.stops.add(expire);
     if (options.timeout !== undefined) {
-      const error = new HandlerTimeoutError(id, options.timeout);
+      const timeoutMs = options.timeout;
       timer = options.scheduler.schedule(() => {
+        // Made only when it fires: an Error (and its stack) per message would cost every message.
+        const error = new HandlerTimeoutError(id, timeoutMs);
         stop(error, () => policy.failed(message, error));
-      }, options.timeout);
+      }, timeoutMs);
     }
     handling.add(
       from(answer as ObservableInput<R>).subscribe({
