@@ -54,6 +54,8 @@ Options:
       --retain-processed DURATION
                     how long processed messages are kept, or forever
                     (env SCIROCCO_RETAIN_PROCESSED, default 7d)
+      --plain       serve the original protocol only, no extension: to test
+                    clients against it
   -v, --verbose     log one line per request to stderr (never a header)
   -h, --help        show this help
 
@@ -145,6 +147,7 @@ interface ServeSettings {
   readonly host: string;
   readonly token: string;
   readonly verbose: boolean;
+  readonly plain: boolean;
   readonly cors: CorsOrigins | undefined;
   readonly connections: ConnectionOptions;
   readonly store: string;
@@ -168,6 +171,7 @@ const SERVE_OPTIONS = {
   cors: { type: 'string', multiple: true },
   store: { type: 'string' },
   verbose: { type: 'boolean', short: 'v', default: false },
+  plain: { type: 'boolean', default: false },
   ...Object.fromEntries(CONNECTION_FLAGS.map(([flag]) => [flag, { type: 'string' } as const])),
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -195,6 +199,7 @@ function readSettings(
     host: values.host ?? (env.SCIROCCO_HOST || '127.0.0.1'),
     token,
     verbose: values.verbose,
+    plain: values.plain,
     cors: corsOrigins(values.cors ?? (env.SCIROCCO_CORS ? [env.SCIROCCO_CORS] : []), server),
     connections: connectionOptions(values, env),
     store: values.store ?? (env.SCIROCCO_STORE || 'memory'),
@@ -242,6 +247,7 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
       token: settings.token,
       limits,
       ...settings.connections,
+      ...(settings.plain ? { plain: true } : {}),
       ...(settings.cors === undefined ? {} : { cors: settings.cors }),
       ...(settings.verbose
         ? {

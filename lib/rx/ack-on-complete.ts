@@ -32,26 +32,28 @@ export interface AckOnCompleteOptions {
   /** Most handlers running at once; with 1 the order of the messages is kept. @default 1 */
   readonly concurrency?: number;
   /**
-   * When the handler fails: `'leave'` the message `processing`; `'requeue'` push a copy to this
-   * node, then ack the original; `{ deadLetter: node }` push a copy there, then ack the original.
+   * When the handler fails: `'leave'` the message `processing`; `'requeue'` give it back to this
+   * node's queue (a nack where the server has one, else a copy pushed and the original acked);
+   * `{ deadLetter: node }` push a copy there, then ack the original.
    * @default 'leave'
    */
   readonly onError?: OnHandlerError;
   /**
-   * With `onError: 'requeue'`: the deliveries a message gets before it is given up, counting its
-   * requeued copies (within this process: a copy is a new message to the server). Then it goes to
-   * `deadLetter`, or without one it is left `processing`, and its outcome says so. @default 5
+   * With `onError: 'requeue'`: the deliveries a message gets before it is given up. Where the
+   * server has nack, the server's `tries`, on every consumer; else its requeued copies counted
+   * within this process (a copy is a new message to the server). Then it goes to `deadLetter`, or
+   * without one it is left `processing`, and its outcome says so. @default 5
    */
   readonly maxAttempts?: number;
   /**
-   * With `onError: 'requeue'`: how long a requeued copy waits before it is due, after the n-th
-   * failed delivery (a scheduled push), so that a failing message does not loop hot.
+   * With `onError: 'requeue'`: how long a requeued message waits before it is due, after the
+   * n-th failed delivery (a delayed nack, or a scheduled copy), so that it does not loop hot.
    * @default 1 s, doubling up to 60 s, with jitter
    */
   readonly requeueDelay?: Omit<BackoffOptions, 'retries'>;
   /**
-   * What happens to a message whose Observable handler an unsubscribe stops: `'requeue'` pushes a
-   * copy to this node and acks the original; `'strand'` leaves it `processing`. Either way a
+   * What happens to a message whose Observable handler an unsubscribe stops: `'requeue'` gives
+   * it back (see `ReceivedMessage.requeue`); `'strand'` leaves it `processing`. Either way a
    * `handed-back` or `stranded` event reports it. A Promise handler cannot be stopped: its signal
    * aborts, and its message is acked if it resolves, handed back if it rejects or has not settled
    * within `timeout` (or else `drainTimeout`). Messages still waiting for a handler are handed
@@ -105,10 +107,12 @@ function checkOptions(options: AckOnCompleteOptions): void {
  * ```
  *
  * Failures are values in the stream, never swallowed, and one failing message never ends it.
- * The protocol has no nack: `requeue` and `deadLetter` push a *copy* (a new id, `tries` back to 0,
- * at the end of the queue) and then ack the original; `leave` keeps the message `processing`, out
- * of every queue, as the protocol leaves any message that is never acked. An ack (or the push of a
- * copy) that fails retryably is retried with backoff, and reported if it finally fails.
+ * `requeue` nacks the message back where the server offers nack (asked once per stream: the
+ * same message, its `tries` kept); the plain protocol has no nack, and there `requeue`, as
+ * `deadLetter` always, pushes a *copy* (a new id, `tries` back to 0, at the end of the queue) and
+ * then acks the original. `leave` keeps the message `processing`, out of every queue, as the
+ * protocol leaves any message that is never acked. A nack, an ack or the push of a copy that fails
+ * retryably is retried with backoff, and reported if it finally fails.
  *
  * Fed by `pull$`, it asks the stream for `concurrency` messages in flight, so at most
  * `concurrency` messages are claimed and not yet acked at any moment.

@@ -27,17 +27,19 @@ export type AckOutcome<T = unknown, R = unknown, O = T> =
       readonly error: unknown;
       readonly stage: 'handler' | 'ack';
       /**
-       * Where the message ended: still `processing`, or acked after a copy was pushed — to this
-       * node (`requeued`), to the dead-letter node, or back to this node unhandled because its
-       * handler was stopped (`handed-back`: an unsubscribe, the end of a drain).
+       * Where the message ended: still `processing`; back in this node's queue (`requeued`:
+       * nacked, or acked after a copy was pushed); acked after a copy was pushed to the
+       * dead-letter node; or back in this node's queue unhandled because its handler was stopped
+       * (`handed-back`: an unsubscribe, the end of a drain).
        */
       readonly disposition: 'left' | 'requeued' | 'dead-lettered' | 'handed-back';
       /**
-       * The copy pushed by `requeue` or to the dead-letter node; also when the ack of the original
-       * failed after it (`disposition: 'left'` with `dispositionError`): then both exist.
+       * The message as it went back: the message itself, nacked (its id), or the copy pushed by
+       * `requeue` or to the dead-letter node; a copy also when the ack of the original failed
+       * after it (`disposition: 'left'` with `dispositionError`): then both exist.
        */
       readonly copy?: SciroccoMessage<O>;
-      /** Why the requeue or dead-letter push (or the ack after it) failed, leaving the message. */
+      /** Why the nack, or the requeue or dead-letter push (or the ack after it), failed, leaving the message. */
       readonly dispositionError?: unknown;
       /** The deliveries the message had, this one included (its requeued copies' counted). */
       readonly attempts: number;

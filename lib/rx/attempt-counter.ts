@@ -5,8 +5,9 @@ const REMEMBERED = 10_000;
 
 /**
  * Counts the deliveries of a message across the copies that requeue makes of it, within this
- * process: the protocol has no nack, so a requeued copy is a new message with `tries` back to 0,
- * and only the process that requeued it knows its history.
+ * process: without nack (the plain protocol), a requeued copy is a new message with `tries` back
+ * to 0, and only the process that requeued it knows its history. A message nacked back keeps its
+ * id and `tries`, which count its deliveries already: nothing is remembered for it.
  *
  * @example
  * ```ts

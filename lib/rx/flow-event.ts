@@ -23,8 +23,8 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
  * | `backing-off` | a retryable failure: the next try waits `delayMs` |
  * | `cors-suspected` | the first failure of a run is a browser request to another origin that got no readable answer: the server is down, or its CORS settings refuse the page's origin (before its `backing-off`) |
  * | `retried` | the try after a backoff was sent |
- * | `requeued` / `dead-lettered` | a failed message was pushed again (to itself, or to the dead-letter node) and acked |
- * | `handed-back` | a message nobody handled — claimed after or during a shutdown, or its handler stopped by an unsubscribe or the end of a drain — was pushed back to this node and acked, with the reason |
+ * | `requeued` / `dead-lettered` | a failed message went back to this node (nacked: `copy` is the message itself, its id kept; or a copy pushed and the original acked), or was copied to the dead-letter node and acked |
+ * | `handed-back` | a message nobody handled — claimed after or during a shutdown, or its handler stopped by an unsubscribe or the end of a drain — went back to this node as a requeue does, with the reason |
  * | `stranded` | a message claimed but left `processing` and handed to no one |
  * | `released` | a message was released: its slot freed, the message left `processing` on purpose (a `leave` policy, `release()`) |
  * | `possibly-stranded` | a pull that may have reached the server lost its answer (a timeout, a connection cut once made): the server may have claimed a message for it, which is then left `processing` and handed to no one |

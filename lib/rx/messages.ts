@@ -67,7 +67,7 @@ function tracked<T>(message: ReceivedMessage<T>): { message: ReceivedMessage<T>;
  *
  * A message the loop body leaves unsettled is **acked when the loop asks for the next one** (the
  * body finished), and **handed back when the loop ends early** — `break`, `return` or a throw
- * before it was settled — with a `handed-back` event (a copy pushed back, the original acked). Settle it yourself (`await
+ * before it was settled — with a `handed-back` event (requeued: nacked, or a copy pushed back). Settle it yourself (`await
  * firstValueFrom(message.ack())`, `requeue()`, `deadLetter()`, `release()`) to decide otherwise.
  * The loop ends when `signal` aborts (after the message in hand) or with `maxMessages` /
  * `stopWhenEmpty`; a fatal error is thrown from the loop.

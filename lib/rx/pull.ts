@@ -13,6 +13,7 @@ import { backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.js'
 import { checkPositive } from './check-option.js';
 import type { FlowEventHandler } from './flow-event.js';
 import { flowCredit } from './flow-credit.js';
+import { nackDiscovery } from './nack-discovery.js';
 import { reportLikelyCors } from './likely-cors.js';
 import { lostAnswer } from './lost-answer.js';
 import { detachedOf, type QueueOps } from './queue-ops.js';
@@ -67,7 +68,7 @@ export interface PullOptions {
   readonly backoff?: BackoffOptions;
   /**
    * What happens to a message whose pull was in flight when the subscriber unsubscribed:
-   * `requeue` pushes a copy to this node and acks the original; `strand` leaves it `processing`.
+   * `requeue` gives it back (see `ReceivedMessage.requeue`); `strand` leaves it `processing`.
    * Either way a `handed-back` or `stranded` event reports it. @default 'requeue'
    */
   readonly onUnsubscribe?: 'requeue' | 'strand';
@@ -96,8 +97,8 @@ function stopSignal(stop: PullOptions['stop']): Observable<unknown> {
 }
 
 /**
- * Hands back a message claimed for a subscriber that is gone: requeued (a copy pushed to this
- * node, the original acked), or left `processing` (`strand`); reported either way.
+ * Hands back a message claimed for a subscriber that is gone: requeued (nacked, or a copy pushed
+ * to this node and the original acked), or left `processing` (`strand`); reported either way.
  */
 function handBack<T>(message: SciroccoMessage<T>, flow: MessageFlow, policy: 'requeue' | 'strand'): void {
   const reason = 'claimed after the subscriber unsubscribed';
@@ -192,6 +193,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       scheduler,
       emit,
       ack: detached.ack ?? (<M>(id: string) => ops.ack$<M>(id)),
+      canNack: nackDiscovery(ops),
       demand: (count) => {
         credit.demand(count);
       },

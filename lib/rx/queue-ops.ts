@@ -145,7 +145,7 @@ export function detachedOf(ops: QueueOps): {
 }
 
 /** The Observable operations of a promise client. */
-export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull {
+export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull & Required<QueueOps> {
   const pullNext$ = <T>() => fromResultCall((call) => core.pull<T>(call));
   const ack$ = <T>(id: string) => fromResultCall((call) => core.ack<T>(id, call));
   const push$: QueueOps['push$'] = (destination, payload, options = {}) =>

@@ -1,6 +1,7 @@
 import { catchError, map, switchMap, tap, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import { isSciroccoError } from '../client/scirocco-error.js';
-import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
+import { queueRules } from '../protocol/queue-rules.js';
 import type { FlowEventHandler } from './flow-event.js';
 import type { QueueOps } from './queue-ops.js';
 
@@ -8,13 +9,13 @@ import type { QueueOps } from './queue-ops.js';
  * Wraps each step of a settlement (the push of a copy, an ack): `ackOnComplete` passes one that
  * retries with backoff; by default a step runs once.
  */
-export type SettleStep = <V>(operation: 'push' | 'ack', work: Observable<V>) => Observable<V>;
+export type SettleStep = <V>(operation: 'push' | 'ack' | 'nack', work: Observable<V>) => Observable<V>;
 
 /** Options of {@link ReceivedMessage.requeue}. */
 export interface RequeueOptions {
-  /** The copy becomes due this many milliseconds later (a scheduled push). @default 0 */
+  /** The message (or its copy) becomes due this many milliseconds later. @default 0 */
   readonly delayMs?: number;
-  /** Wraps each step (the push, the ack). @default each runs once */
+  /** Wraps each step (the nack; or the push and the ack). @default each runs once */
   readonly step?: SettleStep;
   /**
    * Why the message goes back unhandled (a shutdown, a stopped handler): it is then reported
@@ -27,8 +28,8 @@ export interface RequeueOptions {
  * A message `pull$` claimed: its metadata and payload, and everything that settles it.
  *
  * Each received message holds one of its `pull$`'s in-flight slots (`maxInFlight`) until it is
- * settled: `ack()` succeeds, `requeue()` or `deadLetter()` have pushed their copy and acked it, or
- * `release()` is called. That is how the stream never claims more messages than its consumer
+ * settled: `ack()` succeeds, `requeue()` has given it back, `deadLetter()` has pushed its copy
+ * and acked it, or `release()` is called. That is how the stream never claims more messages than its consumer
  * works on.
  *
  * The settling methods and `flow` are own properties that close over the claimed message, so a
@@ -71,10 +72,13 @@ export interface ReceivedMessage<T = unknown, O = T> extends SciroccoMessage<T> 
    */
   release(reason?: string): void;
   /**
-   * A cold Observable that pushes a copy of the message to this node (a new id, `tries` 0, at the
-   * end of the queue, due after `delayMs` on the stream's clock), then acks the original; it
-   * emits the copy, reports `requeued` (or `handed-back`, given `handBack`) and frees the slot.
-   * The protocol has no nack: this is how a message goes back to the queue.
+   * A cold Observable that gives the message back to the queue, due after `delayMs`; it emits
+   * the message as it went back, reports `requeued` (or `handed-back`, given `handBack`) and frees
+   * the slot. Where the server has the nack extension (asked once per stream), the message itself
+   * goes back `pending`: its id and its `tries` kept, so `tries` counts its deliveries on every
+   * consumer. The plain protocol has no nack: there, a copy is pushed to this node (a new id,
+   * `tries` 0, at the end of the queue, due after `delayMs` on the stream's clock), then the
+   * original is acked. The emitted message's id says which: the same id, or the copy's.
    */
   requeue(options?: RequeueOptions): Observable<SciroccoMessage<O>>;
   /**
@@ -93,6 +97,8 @@ export interface MessageFlow {
   readonly emit: FlowEventHandler;
   /** Acks a message of this flow (not aborted on unsubscribe where the operations allow). */
   readonly ack: <T>(id: string) => Observable<SciroccoMessage<T>>;
+  /** Whether `requeue` can nack: the server's nack extension, asked once per stream. */
+  readonly canNack: () => Observable<boolean>;
   /** Asks the stream to keep up to `count` messages in flight (unless its user fixed the number). */
   demand(count: number): void;
   /**
@@ -126,6 +132,33 @@ function confirmedAck<T>(flow: MessageFlow, id: string): Observable<SciroccoMess
   );
 }
 
+/**
+ * Nacks a message of `flow`; a `not-found` answer is checked with a look-up: the message is back
+ * in the queue already when it is waiting (`pending`, `scheduled`), or was delivered again since (an earlier nack whose
+ * answer was lost, or the server's processing timeout), and that is a success.
+ */
+function confirmedNack<T>(
+  flow: MessageFlow,
+  metadata: MessageMetadata,
+  delayMs: number,
+): Observable<SciroccoMessage<T>> {
+  const { ops } = flow;
+  if (!ops.nack$) return throwError(() => new Error('the queue operations have no nack$'));
+  return ops.nack$<T>(metadata.id, delayMs > 0 ? { delayMs } : {}).pipe(
+    catchError((error: unknown) => {
+      if (!isSciroccoError(error) || error.kind !== 'not-found') return throwError(() => error);
+      return flow.ops.get$<T>(metadata.id).pipe(
+        catchError(() => throwError(() => error)),
+        map((found) => {
+          const back = queueRules.isWaiting(found.metadata) || found.metadata.tries > metadata.tries;
+          if (!back || found.metadata.nodeDestination !== flow.ops.node) throw error;
+          return found;
+        }),
+      );
+    }),
+  );
+}
+
 /** Wraps a claimed message; `settle` frees its slot once, whichever way it is settled. */
 export function receivedMessage<T>(
   message: SciroccoMessage<T>,
@@ -151,7 +184,19 @@ export function receivedMessage<T>(
       );
     });
   };
-  /** The one requeue sequence: push a copy to `target`, ack the original, report, free the slot. */
+  /** Reports how the message went back (`back`: itself, nacked, or its copy), once. */
+  const reportBack = (target: string, back: SciroccoMessage<T>, handBack?: string) => {
+    settleOnce(() => {
+      flow.emit(
+        target !== node
+          ? { type: 'dead-lettered', node, message: metadata, copy: back.metadata, deadLetter: target }
+          : handBack === undefined
+            ? { type: 'requeued', node, message: metadata, copy: back.metadata }
+            : { type: 'handed-back', node, message: metadata, copy: back.metadata, reason: handBack },
+      );
+    });
+  };
+  /** The copy sequence: push a copy to `target`, ack the original, report, free the slot. */
   const copyTo = (
     target: string,
     step: SettleStep,
@@ -169,16 +214,21 @@ export function receivedMessage<T>(
         step('ack', confirmedAck<T>(flow, metadata.id)).pipe(map(() => copy as SciroccoMessage<T>)),
       ),
       tap((copy) => {
-        settleOnce(() => {
-          flow.emit(
-            target !== node
-              ? { type: 'dead-lettered', node, message: metadata, copy: copy.metadata, deadLetter: target }
-              : handBack === undefined
-                ? { type: 'requeued', node, message: metadata, copy: copy.metadata }
-                : { type: 'handed-back', node, message: metadata, copy: copy.metadata, reason: handBack },
-          );
-        });
+        reportBack(target, copy, handBack);
       }),
+    );
+  /** The requeue: a nack where the server has it, else a copy; reported and freed either way. */
+  const requeue = ({ step = once, delayMs = 0, handBack }: RequeueOptions = {}) =>
+    flow.canNack().pipe(
+      switchMap((nack) =>
+        nack
+          ? step('nack', confirmedNack<T>(flow, metadata, delayMs)).pipe(
+              tap((back) => {
+                reportBack(node, back, handBack);
+              }),
+            )
+          : copyTo(node, step, delayMs, handBack),
+      ),
     );
   return Object.freeze({
     metadata,
@@ -192,8 +242,7 @@ export function receivedMessage<T>(
         }),
       ),
     release,
-    requeue: ({ step = once, delayMs = 0, handBack }: RequeueOptions = {}) =>
-      copyTo(node, step, delayMs, handBack),
+    requeue,
     deadLetter: (target: string, step = once) => copyTo(target, step),
     flow,
   });

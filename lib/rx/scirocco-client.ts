@@ -77,10 +77,10 @@ export interface ReactiveMethods {
  * client.pull$().subscribe((message) => message.ack().subscribe()); // the consumer loop
  * ```
  */
-export interface SciroccoClient extends ClientCore, QueueOps, ReactiveMethods {}
+export interface SciroccoClient extends ClientCore, Required<QueueOps>, ReactiveMethods {}
 
 /** Joins a promise core and its Observable operations into one client with the reactive flows. */
-export function assembleClient(core: ClientCore, ops: QueueOps): SciroccoClient {
+export function assembleClient(core: ClientCore, ops: Required<QueueOps>): SciroccoClient {
   const events = new Subject<FlowEvent>();
   const report = (event: FlowEvent) => {
     events.next(event);

@@ -37,6 +37,8 @@ export interface HandlerOptions {
   readonly cors?: CorsOrigins | undefined;
   /** The processing timeout the server applies, advertised in `Scirocco-Extensions`. */
   readonly processingTimeoutMs?: number | undefined;
+  /** Only the original protocol: no extension advertised, nack an unknown route. */
+  readonly plain?: boolean | undefined;
 }
 
 const INVALID_CONTENT_TYPE =
@@ -119,6 +121,10 @@ function asStoredPayload(body: RequestBody): StoredPayload {
   return body.kind === 'none' ? { kind: 'json', value: '{}' } : body;
 }
 
+/** Whether the server offers nack: its store can, and it is not plain. */
+const nackable = (options: HandlerOptions): boolean =>
+  options.plain !== true && options.store.nack !== undefined;
+
 /** The `delay` of a nack, in milliseconds (0 when absent), or the 400 answer to a bad one. */
 function nackDelay(text: string | null): number | Reply {
   if (text === null || text === '') return 0;
@@ -168,7 +174,7 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
   // The body is the original's; the header says what this server offers beyond it.
   const plainInfo = jsonReply(200, SERVER_INFO);
   const extensions = formatExtensions({
-    nack: store.nack !== undefined,
+    nack: nackable(options),
     ...(options.processingTimeoutMs === undefined
       ? {}
       : { processingTimeoutMs: options.processingTimeoutMs }),
@@ -260,7 +266,7 @@ export function createRequestHandler(
     }
     const route = matchRoute(url.pathname);
     // The nack extension exists only where the store can nack: elsewhere, an unknown route.
-    if (!route || (route.name === 'nack' && !options.store.nack)) return reply(NOT_FOUND());
+    if (!route || (route.name === 'nack' && !nackable(options))) return reply(NOT_FOUND());
     if (method === 'OPTIONS') {
       const allow = ROUTE_METHODS[route.name].join(',');
       return reply({

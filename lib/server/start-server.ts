@@ -52,6 +52,12 @@ export interface ServerOptions {
    * as the original does. @default 7 days
    */
   readonly retainProcessedMs?: number;
+  /**
+   * Serve the original server's protocol and nothing more: no extension is advertised, a nack
+   * is answered as an unknown route (404 `Not Found`), and `processingTimeoutMs` is refused. For
+   * testing how clients fall back against the original server. @default false
+   */
+  readonly plain?: boolean;
   /** How long `close()` lets requests in flight finish before it cuts their connections. @default 2000 */
   readonly closeGraceMs?: number;
   /**
@@ -172,6 +178,9 @@ function checkOptions(options: ServerOptions): ConnectionLimits {
     );
   }
   if (options.processingTimeoutMs !== undefined) {
+    if (options.plain === true) {
+      throw new RangeError('processingTimeoutMs is an extension: a plain server offers none');
+    }
     positive(options.processingTimeoutMs, 'processingTimeoutMs', ' of milliseconds');
   }
   const retain = options.retainProcessedMs;
@@ -332,6 +341,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log: options.log,
     cors: options.cors,
     processingTimeoutMs: options.processingTimeoutMs,
+    plain: options.plain,
   });
   const clock = options.clock ?? Date.now;
   const sweeps = [

@@ -26,6 +26,12 @@ export interface MemoryQueueOptions {
    * @default console.warn
    */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Behave as the original server: no extension (`extensions()` offers none, `nack` answers 404
+   * `Not Found`), so that flows take the fallbacks they take against it: a `requeue` pushes a
+   * copy and acks the original. @default false: the extensions of this package's server
+   */
+  readonly plain?: boolean;
 }
 
 /**
@@ -138,7 +144,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   const scheduler = options.scheduler ?? asyncScheduler;
   const clock = () => scheduler.now();
   const checkSchedule = wallClockWarning(clock, options.onWarning ?? console.warn);
-  const engine = new MemoryEngine(clock, resolveLimits(options.limits));
+  const engine = new MemoryEngine(clock, resolveLimits(options.limits), options.plain === true);
 
   function client({ node }: { readonly node: string }): SciroccoClient {
     const checked = validateNodeId(node, 'node');
@@ -176,7 +182,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       toString: () => `SciroccoClient(memory:, node ${node})`,
       toJSON: () => ({ url: 'memory:', node }),
     };
-    const ops: QueueOps = {
+    const ops: Required<QueueOps> = {
       node,
       push$: (destination, payload, opts = {}) =>
         observe(() => {

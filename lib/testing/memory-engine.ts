@@ -46,6 +46,7 @@ export class MemoryEngine {
   constructor(
     private readonly clock: () => number,
     private readonly limits: MemoryLimits,
+    private readonly plain = false,
   ) {
     this.nextId = createObjectIdGenerator(clock);
   }
@@ -137,15 +138,17 @@ export class MemoryEngine {
         path: `/messageQueue/${valid}/nack`,
         messageId: valid,
       } as const;
+      // A plain queue answers as the original server does: an unknown route.
+      if (this.plain) return Err(statusError(site, 404, { message: 'Not Found' }));
       const now = this.now();
       const dueAt = delayMs > 0 ? new Date(now.getTime() + delayMs) : undefined;
       return this.found<T>(site, this.messages.nack(valid, node, now, dueAt));
     });
   }
 
-  /** The memory queue has the nack extension of the server (and no processing timeout). */
+  /** The memory queue has the nack extension of the server (and no processing timeout), unless plain. */
   extensions(): Result<ServerExtensions, SciroccoError> {
-    return Ok({ nack: true });
+    return Ok({ nack: !this.plain });
   }
 
   get<T>(node: string, id: unknown): Result<SciroccoMessage<T>, SciroccoError> {

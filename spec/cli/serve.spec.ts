@@ -180,6 +180,11 @@ describe('scirocco serve', () => {
       `scirocco serve: cors origin "localhost:4200" is not an origin such as 'http://localhost:4200' (scheme, host and port only)\nTry 'scirocco serve --help'.\n`,
       {},
     ],
+    [
+      ['serve', '--plain', '--processing-timeout', '1s'],
+      "scirocco serve: --processing-timeout is an extension: a plain server offers none\nTry 'scirocco serve --help'.\n",
+      {},
+    ],
     [['frobnicate'], 'scirocco: unknown command "frobnicate"\nTry \'scirocco --help\'.\n', {}],
     [['pul'], 'scirocco: unknown command "pul" (did you mean pull?)\nTry \'scirocco --help\'.\n', {}],
     [['--bogus'], "scirocco: unknown option --bogus\nTry 'scirocco --help'.\n", {}],
@@ -188,6 +193,21 @@ describe('scirocco serve', () => {
     expect(await run.exit).toBe(2);
     expect(run.stderr()).toBe(message);
     expect(run.stdout()).toBe('');
+  });
+
+  it('serves the original protocol only with --plain: no extension advertised, no nack', async () => {
+    const run = cli(['serve', '--port', '0', '--plain']);
+    const url = await listening(run);
+    const info = await send(url);
+    expect(info.status).toBe(200);
+    expect(info.headers['scirocco-extensions']).toBeUndefined();
+    const a = nodeClient(url, 'af123');
+    await a.push('af123', 'x');
+    const id = (await a.pull()).headers['scirocco-id'];
+    const nack = await a.send({ method: 'PATCH', path: `/messageQueue/${String(id)}/nack` });
+    expect([nack.status, nack.json()]).toEqual([404, { message: 'Not Found' }]);
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
   });
 
   it('exits 1 when the port is taken', async () => {

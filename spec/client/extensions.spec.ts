@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../../lib/create-client.js';
+import { startServer } from '../../lib/server/start-server.js';
 import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
 import { useServer } from '../support/server.js';
 import { stubServer } from '../support/stub-server.js';
@@ -63,6 +64,32 @@ describe('client.extensions() and client.nack()', () => {
     const refused = await client.nack(pushed.metadata.id, { delayMs: 1.5 });
     expect(refused.isErr() && refused.error.message).toBe(
       'nack: delayMs must be a whole number of milliseconds >= 0, got 1.5',
+    );
+  });
+
+  it('answers as the original server on a plain server and a plain memory queue: no nack', async () => {
+    const server = await startServer({ plain: true });
+    const overHttp = createClient({ url: server.url, node: 'af123', token: TOKEN });
+    const queue = createMemoryQueue({ plain: true });
+    try {
+      for (const client of [overHttp, queue.client({ node: 'af123' })]) {
+        expect((await client.extensions()).unwrap()).toEqual({ nack: false });
+        const pushed = (await client.push('af123', 'x')).unwrap();
+        (await client.pull()).unwrap();
+        const refused = await client.nack(pushed.metadata.id);
+        expect(refused.isErr() && [refused.error.kind, refused.error.status]).toEqual(['not-found', 404]);
+        expect(refused.isErr() && refused.error.message).toBe(
+          `nack PATCH /messageQueue/${pushed.metadata.id}/nack: 404 Not Found`,
+        );
+        // Nothing changed: the message is still processing.
+        expect((await client.get(pushed.metadata.id)).unwrap().metadata.status).toBe('processing');
+      }
+    } finally {
+      overHttp.close();
+      await server.close();
+    }
+    await expect(startServer({ plain: true, processingTimeoutMs: 1_000 })).rejects.toThrow(
+      new RangeError('processingTimeoutMs is an extension: a plain server offers none'),
     );
   });
 });

@@ -8,8 +8,8 @@ import { pull$ } from '../../lib/rx/pull.js';
 import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
 import { recorder, testScheduler, withOps } from '../support/marbles.js';
 
-function queueWith(payloads: object[]) {
-  const queue = createMemoryQueue();
+function queueWith(payloads: object[], options: { plain?: boolean } = {}) {
+  const queue = createMemoryQueue(options);
   const producer = queue.client({ node: 'aa' });
   for (const payload of payloads) producer.push$('bb', payload).subscribe();
   return { queue, consumer: queue.client({ node: 'bb' }) };
@@ -134,8 +134,8 @@ describe('ackOnComplete', () => {
     expect(statuses(queue)).toEqual(['bb:{"n":0}:processing', 'bb:{"n":1}:processed']);
   });
 
-  it("onError 'requeue': pushes a copy to this node (new id, tries 0, at the end), then acks the original", () => {
-    const { queue, consumer } = queueWith(ns(2));
+  it("onError 'requeue' on a plain server: pushes a copy to this node (new id, tries 0, at the end), then acks the original", () => {
+    const { queue, consumer } = queueWith(ns(2), { plain: true });
     const events: FlowEvent[] = [];
     let outcomes: AckOutcome<{ n: number }>[] = [];
     testScheduler().run(() => {
@@ -160,6 +160,48 @@ describe('ackOnComplete', () => {
     expect(first.status === 'failed' && first.copy?.metadata.id).not.toBe(first.message.metadata.id);
     expect(first.status === 'failed' && first.copy?.metadata.tries).toBe(0);
     expect(statuses(queue)).toEqual(['bb:{"n":0}:processed', 'bb:{"n":1}:processed', 'bb:{"n":0}:processed']);
+    expect(events.map((e) => e.type)).toEqual([
+      'pulled',
+      'failed',
+      'requeued',
+      'pulled',
+      'acked',
+      'pulled',
+      'acked',
+    ]);
+  });
+
+  it("onError 'requeue' where the server has nack: the message itself goes back, its tries kept", () => {
+    const { queue, consumer } = queueWith(ns(2));
+    const events: FlowEvent[] = [];
+    let outcomes: AckOutcome<{ n: number }>[] = [];
+    testScheduler().run(() => {
+      const seen = new Set<number>();
+      consumer
+        .pull$<{ n: number }>({ maxMessages: 3, onEvent: (e) => events.push(e) })
+        .pipe(
+          ackOnComplete(
+            (m) => {
+              if (m.payload.n === 0 && !seen.has(0)) {
+                seen.add(0);
+                throw new Error('first try fails');
+              }
+            },
+            { onError: 'requeue', requeueDelay: { initial: 0 } },
+          ),
+        )
+        .subscribe((o) => (outcomes = [...outcomes, o]));
+    });
+    // Nacked, the message goes to the back of the queue, as a copy would, but it is the same one.
+    expect(outcomes.map(summary)).toEqual(['0:requeued', '1:acked', '0:acked']);
+    const [first, , again] = outcomes;
+    expect(first!.status === 'failed' && first!.copy?.metadata.id).toBe(first!.message.metadata.id);
+    expect(first!.status === 'failed' && first!.copy?.metadata).toMatchObject({
+      status: 'pending',
+      tries: 1,
+    });
+    expect(again!.message.metadata).toMatchObject({ id: first!.message.metadata.id, tries: 2 });
+    expect(statuses(queue)).toEqual(['bb:{"n":0}:processed', 'bb:{"n":1}:processed']);
     expect(events.map((e) => e.type)).toEqual([
       'pulled',
       'failed',

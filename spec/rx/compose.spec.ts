@@ -2,6 +2,7 @@ import {
   bufferTime,
   concatMap,
   delay,
+  defer,
   filter,
   forkJoin,
   from,
@@ -17,6 +18,7 @@ import { SciroccoError } from '../../lib/client/scirocco-error.js';
 import { createClient } from '../../lib/create-client.js';
 import { ackOnComplete } from '../../lib/rx/ack-on-complete.js';
 import type { AckOutcome } from '../../lib/rx/ack-outcome.js';
+import type { SciroccoMessage } from '../../lib/protocol/message-metadata.js';
 import { HandlerTimeoutError } from '../../lib/rx/handler-timeout-error.js';
 import type { FlowEvent } from '../../lib/rx/flow-event.js';
 import { pull$ } from '../../lib/rx/pull.js';
@@ -58,47 +60,60 @@ const outcomeOf = (outcome: AckOutcome<Scaled, unknown, Reading>) =>
   outcome.status === 'acked' ? 'acked' : `${outcome.stage}:${outcome.disposition}`;
 
 describe('operators between pull$ and ackOnComplete (memory queue, virtual time)', () => {
-  it.each(BETWEEN)('%s: concurrency, requeue, dead letters and events all hold', (_, between) => {
-    testScheduler().run(({ cold, flush }) => {
-      const queue = createMemoryQueue();
-      const producer = queue.client({ node: 'aa' });
-      for (let n = 0; n < 12; n++) producer.push$('bb', { n }).subscribe();
-      const consumer = queue.client({ node: 'bb' });
-      const events: FlowEvent[] = [];
-      const handlers = recorder(() => 0);
-      const failedOnce = new Set<number>();
-      const outcomes: string[] = [];
-      const subscription = consumer
-        .pull$<Reading>({ interval: 5, onEvent: (event) => events.push(event) })
-        .pipe(
-          between(),
-          ackOnComplete(
-            (message) =>
-              handlers.track(() => {
-                const { n } = message.payload;
-                // n % 3 === 0 fails its first delivery: requeued, then acked as a copy
-                if (n % 3 === 0 && !failedOnce.has(n)) {
-                  failedOnce.add(n);
-                  return cold('---#', undefined, new Error(`boom ${n}`));
-                }
-                return cold('---x|', { x: message.payload.scaled });
-              }),
-            { concurrency: 4, onError: 'requeue', requeueDelay: { initial: 0 } },
-          ),
-        )
-        .subscribe((outcome) => outcomes.push(outcomeOf(outcome)));
-      cold('200ms x').subscribe(() => subscription.unsubscribe());
-      flush();
-      expect(handlers.maxActive).toBe(4);
-      expect(outcomes.filter((o) => o === 'acked')).toHaveLength(12);
-      expect(outcomes.filter((o) => o === 'handler:requeued')).toHaveLength(4);
-      expect(events.filter((e) => e.type === 'requeued')).toHaveLength(4);
-      expect(events.filter((e) => e.type === 'failed')).toHaveLength(4);
-      const statuses = queue.messages().map((m) => m.metadata.status);
-      expect(statuses.filter((s) => s === 'processing')).toEqual([]);
-      expect(statuses.filter((s) => s === 'processed')).toHaveLength(16);
-    });
-  });
+  const SERVERS = [
+    ['with nack', false],
+    ['plain', true],
+  ] as const;
+  const CASES = BETWEEN.flatMap(([name, between]) =>
+    SERVERS.map(([server, plain]) => [name, server, between, plain] as const),
+  );
+  it.each(CASES)(
+    '%s (%s): concurrency, requeue, dead letters and events all hold',
+    (_, _server, between, plain) => {
+      testScheduler().run(({ cold, flush }) => {
+        const queue = createMemoryQueue({ plain });
+        const producer = queue.client({ node: 'aa' });
+        for (let n = 0; n < 12; n++) producer.push$('bb', { n }).subscribe();
+        const consumer = queue.client({ node: 'bb' });
+        const events: FlowEvent[] = [];
+        const handlers = recorder(() => 0);
+        const failedOnce = new Set<number>();
+        const outcomes: string[] = [];
+        const subscription = consumer
+          .pull$<Reading>({ interval: 5, onEvent: (event) => events.push(event) })
+          .pipe(
+            between(),
+            ackOnComplete(
+              (message) =>
+                handlers.track(() => {
+                  const { n } = message.payload;
+                  // n % 3 === 0 fails its first delivery: requeued (nacked, or as a copy), then acked
+                  if (n % 3 === 0 && !failedOnce.has(n)) {
+                    failedOnce.add(n);
+                    return cold('---#', undefined, new Error(`boom ${n}`));
+                  }
+                  return cold('---x|', { x: message.payload.scaled });
+                }),
+              { concurrency: 4, onError: 'requeue', requeueDelay: { initial: 0 } },
+            ),
+          )
+          .subscribe((outcome) => outcomes.push(outcomeOf(outcome)));
+        cold('200ms x').subscribe(() => subscription.unsubscribe());
+        flush();
+        expect(handlers.maxActive).toBe(4);
+        expect(outcomes.filter((o) => o === 'acked')).toHaveLength(12);
+        expect(outcomes.filter((o) => o === 'handler:requeued')).toHaveLength(4);
+        const requeued = events.filter((e) => e.type === 'requeued');
+        expect(requeued).toHaveLength(4);
+        // Nacked, a message goes back itself; on a plain server, a copy with a new id does.
+        expect(requeued.every((e) => (e.copy.id === e.message.id) === !plain)).toBe(true);
+        expect(events.filter((e) => e.type === 'failed')).toHaveLength(4);
+        const statuses = queue.messages().map((m) => m.metadata.status);
+        expect(statuses.filter((s) => s === 'processing')).toEqual([]);
+        expect(statuses.filter((s) => s === 'processed')).toHaveLength(plain ? 16 : 12);
+      });
+    },
+  );
 
   it('a copy dead-letters with the policy of ackOnComplete', () => {
     testScheduler().run(({ cold, flush }) => {
@@ -326,7 +341,9 @@ describe('flows that drop or buffer messages (memory queue, virtual time)', () =
       expect(types).toContain('skipped');
       if (event) expect(types).toContain(event);
       const original = queue.messages()[0]!;
-      expect(original.metadata.status).toBe(onSkip === 'release' ? 'processing' : 'processed');
+      // Requeued, it is nacked back to pending (its tries kept); otherwise processed, or left.
+      const expected = onSkip === 'release' ? 'processing' : onSkip === 'requeue' ? 'pending' : 'processed';
+      expect(original.metadata).toMatchObject({ status: expected, tries: 1 });
     });
   });
 });
@@ -366,7 +383,7 @@ describe('truthful outcomes', () => {
 
   it('a requeue whose copy was pushed but whose ack failed names the copy in its outcome', () => {
     testScheduler().run(({ cold, flush }) => {
-      const queue = createMemoryQueue();
+      const queue = createMemoryQueue({ plain: true });
       queue.client({ node: 'aa' }).push$('bb', { n: 1 }).subscribe();
       const consumer = queue.client({ node: 'bb' });
       const unackable = withOps(consumer, {
@@ -389,6 +406,76 @@ describe('truthful outcomes', () => {
       const copy = outcome?.status === 'failed' ? outcome.copy : undefined;
       expect(copy?.metadata.id).toBe(queue.messages()[1]!.metadata.id);
       expect(copy?.payload).toEqual({ n: 1 });
+    });
+  });
+  it('a nack whose answer was lost is retried, and its not-found checked: the message is back', () => {
+    testScheduler().run(({ flush }) => {
+      const queue = createMemoryQueue();
+      queue.client({ node: 'aa' }).push$('bb', { n: 1 }).subscribe();
+      const consumer = queue.client({ node: 'bb' });
+      let nacks = 0;
+      // The first nack reaches the server, but its answer never comes back.
+      const lossy = withOps(consumer, {
+        // Each subscription is a request: a retry subscribes again.
+        nack$: <T>(id: string, options?: { delayMs?: number }) =>
+          defer(() =>
+            ++nacks === 1
+              ? consumer.nack$<T>(id, options).pipe(
+                  map((): SciroccoMessage<T> => {
+                    throw new SciroccoError('timeout', 'nack PATCH: no answer in time', {
+                      operation: 'nack',
+                    });
+                  }),
+                )
+              : consumer.nack$<T>(id, options),
+          ),
+      });
+      const outcomes: string[] = [];
+      const events: FlowEvent[] = [];
+      pull$<Reading>(lossy, { maxMessages: 1, onEvent: (event) => events.push(event) })
+        .pipe(
+          ackOnComplete(
+            () => {
+              throw new Error('boom');
+            },
+            { onError: 'requeue', backoff: { initial: 10, jitter: 0 }, requeueDelay: { initial: 0 } },
+          ),
+        )
+        .subscribe((outcome) => outcomes.push(outcome.status === 'failed' ? outcome.disposition : 'acked'));
+      flush();
+      expect(nacks).toBe(2);
+      expect(outcomes).toEqual(['requeued']);
+      expect(events.map((event) => event.type)).toEqual(['pulled', 'failed', 'backing-off', 'requeued']);
+      expect(queue.messages().map((m) => [m.metadata.status, m.metadata.tries])).toEqual([['pending', 1]]);
+    });
+  });
+
+  it('a nack that keeps failing leaves the message processing, stranded with the reason', () => {
+    testScheduler().run(({ cold, flush }) => {
+      const queue = createMemoryQueue();
+      queue.client({ node: 'aa' }).push$('bb', { n: 1 }).subscribe();
+      const consumer = queue.client({ node: 'bb' });
+      const unnackable = withOps(consumer, {
+        nack$: () =>
+          cold('-#', undefined, new SciroccoError('server', 'nack PATCH: 503', { operation: 'nack' })),
+      });
+      let outcome: AckOutcome<Reading> | undefined;
+      const events: FlowEvent[] = [];
+      pull$<Reading>(unnackable, { maxMessages: 1, onEvent: (event) => events.push(event) })
+        .pipe(
+          ackOnComplete(
+            () => {
+              throw new Error('boom');
+            },
+            { onError: 'requeue', backoff: { retries: 1, initial: 5, jitter: 0 } },
+          ),
+        )
+        .subscribe((o) => (outcome = o));
+      flush();
+      expect(outcome?.status === 'failed' && outcome.disposition).toBe('left');
+      expect(outcome?.status === 'failed' && outcome.copy).toBeUndefined();
+      expect(events.at(-1)).toMatchObject({ type: 'released' });
+      expect(queue.messages().map((m) => m.metadata.status)).toEqual(['processing']);
     });
   });
 });
@@ -759,7 +846,14 @@ describe('messages(): for await consumption', () => {
     ]);
     const listed = (await client.list()).unwrap();
     expect(listed.filter((m) => m.metadata.status === 'processing')).toEqual([]);
-    expect(listed.filter((m) => m.metadata.status === 'processed')).toHaveLength(4); // 0, 1, and 2, 3 requeued
+    // 0 and 1 processed; 2 and 3 nacked back to pending (the server has nack), delivered once each
+    expect(listed.map((m) => [m.payload, m.metadata.status, m.metadata.tries])).toEqual([
+      [{ n: 0 }, 'processed', 1],
+      [{ n: 1 }, 'processed', 1],
+      [{ n: 2 }, 'pending', 1],
+      [{ n: 3 }, 'pending', 1],
+      [{ n: 4 }, 'pending', 0],
+    ]);
     client.close();
   });
 

@@ -49,6 +49,14 @@ function countingStore(options: { claimDelayMs?: number; failInserts?: number } 
   };
 }
 
+/** Waits until `done` holds, polling; fails after 5 s. */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done(); waited += 10) {
+    if (waited > 5_000) throw new Error('timed out');
+    await sleep(10);
+  }
+}
+
 const servers: RunningServer[] = [];
 const clients: SciroccoClient[] = [];
 afterEach(async () => {
@@ -56,9 +64,9 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function setup(options: Parameters<typeof countingStore>[0] = {}) {
+async function setup(options: Parameters<typeof countingStore>[0] & { plain?: boolean } = {}) {
   const counting = countingStore(options);
-  const server = await startServer({ store: counting.store });
+  const server = await startServer({ store: counting.store, plain: options.plain ?? false });
   servers.push(server);
   const client = (node: string) => {
     const made = createClient({ url: server.url, node, token: 'DEFAULT_TOKEN' });
@@ -113,6 +121,66 @@ describe('flows over HTTP against the server', () => {
     expect(statuses).toEqual(['bb:processed', 'bb:processed', 'dead:processing']);
   });
 
+  it('maxAttempts holds across consumers where the server has nack: the server counts the tries', async () => {
+    const server = await startServer({ port: 0, processingTimeoutMs: 100 });
+    servers.push(server);
+    const client = (node: string) => {
+      const made = createClient({ url: server.url, node, token: 'DEFAULT_TOKEN' });
+      clients.push(made);
+      return made;
+    };
+    (await client('aa').push('bb', { poison: true })).unwrap();
+    const deliveries: { consumer: string; tries: number }[] = [];
+    const stop = new Subject<void>();
+    // A consumer that crashes on the message (leaves it processing): the processing timeout
+    // gives it back, its try counted; two consumers that fail on it and requeue it.
+    const crashing = client('bb')
+      .consume<{ poison: boolean }>(
+        (m) => {
+          deliveries.push({ consumer: 'crashing', tries: m.metadata.tries });
+          throw new Error('crash');
+        },
+        { onError: 'leave', maxMessages: 1, interval: 10 },
+      )
+      .subscribe();
+    await until(() => deliveries.length === 1);
+    crashing.unsubscribe();
+    const outcomes: string[] = [];
+    const consumers = ['one', 'two'].map((name) =>
+      lastValueFrom(
+        client('bb')
+          .consume<{ poison: boolean }>(
+            (m) => {
+              deliveries.push({ consumer: name, tries: m.metadata.tries });
+              throw new Error('poison');
+            },
+            {
+              onError: 'requeue',
+              maxAttempts: 3,
+              deadLetter: 'dead',
+              requeueDelay: { initial: 0 },
+              interval: 10,
+              stop,
+            },
+          )
+          .pipe(
+            tap((o) =>
+              outcomes.push(o.status === 'failed' ? `${o.disposition} ${String(o.attempts)}` : 'acked'),
+            ),
+          ),
+        { defaultValue: undefined },
+      ),
+    );
+    await until(() => outcomes.includes('dead-lettered 3'));
+    stop.next();
+    await Promise.all(consumers);
+    // Three deliveries in all, whichever consumer got each: the crash, then two failures.
+    expect(deliveries.map((d) => d.tries)).toEqual([1, 2, 3]);
+    expect(outcomes.sort()).toEqual(['dead-lettered 3', 'requeued 2']);
+    const dead = (await client('dead').list()).unwrap();
+    expect(dead.map((m) => m.payload)).toEqual([{ poison: true }]);
+  });
+
   it('stops gracefully on an AbortSignal: handlers in flight finish and ack, then the stream completes', async () => {
     const { client } = await setup();
     const producer = client('aa');
@@ -138,25 +206,35 @@ describe('flows over HTTP against the server', () => {
     expect(statuses.filter((s) => s === 'pending').length).toBeGreaterThan(0);
   });
 
-  it('requeues the message of a pull that was in flight when the subscriber unsubscribed', async () => {
-    const { client, counting } = await setup({ claimDelayMs: 100 });
-    const producer = client('aa');
-    (await producer.push('bb', { n: 1 })).unwrap();
-    const consumer = client('bb');
-    const events: FlowEvent[] = [];
-    const subscription = consumer.pull$({ onEvent: (e) => events.push(e) }).subscribe();
-    // Unsubscribe once the server is claiming for the pull, not after a guessed time.
-    for (let waited = 0; waited < 2_000 && counting.claiming === 0; waited += 5) await sleep(5);
-    expect(counting.claiming).toBe(1);
-    subscription.unsubscribe();
-    for (let waited = 0; waited < 2_000 && events.length < 2; waited += 20) await sleep(20);
-    expect(events.map((e) => e.type)).toEqual(['pulled', 'handed-back']);
-    const all = (await consumer.list()).unwrap();
-    expect(all.map((m) => [m.metadata.status, m.payload])).toEqual([
-      ['processed', { n: 1 }],
-      ['pending', { n: 1 }],
-    ]);
-  });
+  it.each([
+    ['nacks it back, on a server with nack', false, [['pending', { n: 1 }, 1]]],
+    [
+      'pushes a copy and acks it, on a plain server',
+      true,
+      [
+        ['processed', { n: 1 }, 1],
+        ['pending', { n: 1 }, 0],
+      ],
+    ],
+  ] as const)(
+    'requeues the message of a pull in flight when the subscriber unsubscribed: %s',
+    async (_, plain, left) => {
+      const { client, counting } = await setup({ claimDelayMs: 100, plain });
+      const producer = client('aa');
+      (await producer.push('bb', { n: 1 })).unwrap();
+      const consumer = client('bb');
+      const events: FlowEvent[] = [];
+      const subscription = consumer.pull$({ onEvent: (e) => events.push(e) }).subscribe();
+      // Unsubscribe once the server is claiming for the pull, not after a guessed time.
+      for (let waited = 0; waited < 2_000 && counting.claiming === 0; waited += 5) await sleep(5);
+      expect(counting.claiming).toBe(1);
+      subscription.unsubscribe();
+      for (let waited = 0; waited < 2_000 && events.length < 2; waited += 20) await sleep(20);
+      expect(events.map((e) => e.type)).toEqual(['pulled', 'handed-back']);
+      const all = (await consumer.list()).unwrap();
+      expect(all.map((m) => [m.metadata.status, m.payload, m.metadata.tries])).toEqual(left);
+    },
+  );
 
   it('pushFrom retries a push the server failed (500), and keeps the order', async () => {
     const { client } = await setup({ failInserts: 1 });

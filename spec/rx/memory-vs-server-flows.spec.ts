@@ -142,11 +142,14 @@ async function run(producer: SciroccoClient, consumer: SciroccoClient, flow: Flo
   };
 }
 
-describe('the same flows on the memory queue and on the server', () => {
-  const srv = useServer();
+describe.each([
+  ['with its extensions', false],
+  ['plain, as the original', true],
+] as const)('the same flows on the memory queue and on the server, %s', (_kind, plain) => {
+  const srv = useServer({ plain });
 
   it.each(FLOWS)('%s: the same outcomes and the same messages left', async (_, flow) => {
-    const queue = createMemoryQueue();
+    const queue = createMemoryQueue({ plain });
     const inMemory = await run(queue.client({ node: 'aa' }), queue.client({ node: 'bb' }), flow);
     const producer = createClient({ url: srv.url, node: 'aa', token: 'DEFAULT_TOKEN' });
     const consumer = createClient({ url: srv.url, node: 'bb', token: 'DEFAULT_TOKEN' });

@@ -7,8 +7,8 @@ import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
 import { authError, networkError, recorder, testScheduler, withOps } from '../support/marbles.js';
 
 /** A queue with `count` messages { n } due for node bb, and bb's client. */
-function queueWith(count: number) {
-  const queue = createMemoryQueue();
+function queueWith(count: number, options: { plain?: boolean } = {}) {
+  const queue = createMemoryQueue(options);
   const producer = queue.client({ node: 'aa' });
   for (let n = 0; n < count; n++) producer.push$('bb', { n }).subscribe();
   return { queue, producer, consumer: queue.client({ node: 'bb' }) };
@@ -164,19 +164,26 @@ describe('pull$', () => {
     });
   });
 
-  it('on unsubscribe during a pull lets it finish and requeues the message it claimed', () => {
+  it.each([
+    ['nacks it back where the server has nack', false, [['pending', { n: 0 }, 1]]],
+    [
+      'pushes a copy and acks it on a plain server',
+      true,
+      [
+        ['processed', { n: 0 }, 1],
+        ['pending', { n: 0 }, 0],
+      ],
+    ],
+  ] as const)('on unsubscribe during a pull lets it finish and %s', (_, plain, left) => {
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
-      const { queue, consumer } = queueWith(1);
+      const { queue, consumer } = queueWith(1, { plain });
       const events: FlowEvent[] = [];
       const slow = withOps(consumer, { pullNext$: <T>() => consumer.pullNext$<T>().pipe(delay(20)) });
       expectObservable(pull$(slow, { onEvent: (e) => events.push(e) }), '^ 10ms !').toBe('');
       scheduler.flush();
       expect(events.map((e) => e.type)).toEqual(['pulled', 'handed-back']);
-      expect(queue.messages().map((m) => [m.metadata.status, m.payload])).toEqual([
-        ['processed', { n: 0 }],
-        ['pending', { n: 0 }],
-      ]);
+      expect(queue.messages().map((m) => [m.metadata.status, m.payload, m.metadata.tries])).toEqual(left);
     });
   });
 

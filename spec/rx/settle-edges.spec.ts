@@ -147,32 +147,36 @@ describe('edges of settlement', () => {
     });
   });
 
-  it('past the drain deadline, hands back once with no backoff, and strands what that cannot push', () => {
-    testScheduler().run(({ cold, hot, flush }) => {
-      const queue = createMemoryQueue();
-      fill(queue, 1);
-      const consumer = queue.client({ node: 'bb' });
-      const down = new SciroccoError('network', 'push POST /messageQueue: connect ECONNREFUSED', {
-        operation: 'push',
-      });
-      let pushes = 0;
-      const noPush = withOps(consumer, {
-        push$: () => {
-          pushes++;
+  it.each([
+    ['push', true],
+    ['nack', false],
+  ] as const)(
+    'past the drain deadline, hands back once with no backoff, and strands what that cannot %s',
+    (operation, plain) => {
+      testScheduler().run(({ cold, hot, flush }) => {
+        const queue = createMemoryQueue({ plain });
+        fill(queue, 1);
+        const consumer = queue.client({ node: 'bb' });
+        const down = new SciroccoError('network', `${operation}: connect ECONNREFUSED`, { operation });
+        let tries = 0;
+        const failing = () => {
+          tries++;
           return throwError(() => down);
-        },
+        };
+        const broken = withOps(consumer, operation === 'push' ? { push$: failing } : { nack$: failing });
+        const ledger = checkedLedger();
+        let completed = -1;
+        pull$<Reading>(broken, { stop: hot('5ms s'), onEvent: ledger.record })
+          .pipe(ackOnComplete(() => cold('500ms x|'), { drainTimeout: 20 }))
+          .subscribe({ complete: () => (completed = queue.now().getTime()) });
+        flush();
+        expect(tries).toBe(1);
+        expect(completed).toBe(25);
+        expect(ledger.counts()).toMatchObject({ claimed: 1, stranded: 1, inFlight: 0 });
+        expect(queue.messages().map((m) => m.metadata.status)).toEqual(['processing']);
       });
-      const ledger = checkedLedger();
-      let completed = -1;
-      pull$<Reading>(noPush, { stop: hot('5ms s'), onEvent: ledger.record })
-        .pipe(ackOnComplete(() => cold('500ms x|'), { drainTimeout: 20 }))
-        .subscribe({ complete: () => (completed = queue.now().getTime()) });
-      flush();
-      expect(pushes).toBe(1);
-      expect(completed).toBe(25);
-      expect(ledger.counts()).toMatchObject({ claimed: 1, stranded: 1, inFlight: 0 });
-    });
-  });
+    },
+  );
 
   it('lets handlers finish when the stream ends by itself (stopWhenEmpty): no drain deadline', () => {
     testScheduler().run(({ cold, flush }) => {
