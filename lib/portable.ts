@@ -53,6 +53,12 @@ export type {
   SciroccoResult,
   ServerInfo,
 } from './client/client-core.js';
+export type {
+  RecoveredStuck,
+  RecoverStuckOptions,
+  StuckFailure,
+  StuckRecovery,
+} from './client/recover-stuck.js';
 export type { Bytes, Payload, PayloadOf } from './client/payload.js';
 export {
   EXTENSIONS_HEADER,

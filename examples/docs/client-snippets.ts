@@ -10,3 +10,13 @@ export async function canNack(): Promise<boolean> {
   const { nack } = (await client.extensions()).unwrapOr({ nack: false });
   return nack;
 }
+
+// ## Recovering stuck messages
+export async function reap(): Promise<void> {
+  const recovery = await client.recoverStuck({ olderThan: 10 * 60_000 });
+  if (recovery.isErr()) throw recovery.error;
+  const { stuck, recovered, failed, listFull } = recovery.value;
+  console.log(`${recovered.length} of ${stuck.length} stuck messages back in the queue`);
+  for (const { message, error } of failed) console.error(message.metadata.id, error.message);
+  if (listFull) console.warn('the list was full: more stuck messages may hide behind it');
+}

@@ -1,4 +1,5 @@
 import type { Result } from 'ts-results-es';
+import type { StuckRecovery } from '../client/recover-stuck.js';
 import type { SciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import type { SciroccoClient } from '../rx/scirocco-client.js';
@@ -11,6 +12,7 @@ import {
 } from './client-options.js';
 import { messageJson, messagesTable, messageText } from './format-message.js';
 import { DEFAULT_LIST_MAXIMUM, listNote } from './list-note.js';
+import { parseDuration } from './parse-duration.js';
 import { reportFailure } from './report-failure.js';
 import { EXIT, UsageError } from './usage-error.js';
 
@@ -44,6 +46,45 @@ async function withClient<T>(
   } finally {
     client.close();
   }
+}
+
+const since = (message: SciroccoMessage) => message.metadata.processingTime?.toISOString() ?? '?';
+
+/** What `requeue` did, a line per message and a summary, for people. */
+function recoveryText(recovery: StuckRecovery, dryRun: boolean): string {
+  const id = (message: SciroccoMessage) => message.metadata.id;
+  const lines = dryRun
+    ? recovery.stuck.map((m) => `stuck    ${id(m)}  processing since ${since(m)}`)
+    : [
+        ...recovery.recovered.map(({ message, back, via }) =>
+          via === 'nack' ? `nacked   ${id(message)}` : `copied   ${id(message)} as ${id(back)}`,
+        ),
+        ...recovery.settled.map((m) => `settled  ${id(m)}  acked by its consumer meanwhile`),
+        ...recovery.duplicated.map(
+          ({ message, back }) =>
+            `twice    ${id(message)} as ${id(back)}  acked meanwhile, its copy claimed already`,
+        ),
+        ...recovery.failed.map(({ message, error }) => `failed   ${id(message)}  ${error.message}`),
+      ];
+  const count = recovery.stuck.length;
+  const summary = dryRun
+    ? `${count} stuck`
+    : `${count} stuck: ${recovery.recovered.length} requeued, ${recovery.settled.length} settled meanwhile, ` +
+      `${recovery.duplicated.length} twice, ${recovery.failed.length} failed`;
+  return `${[...lines, summary].join('\n')}\n`;
+}
+
+/** What `requeue` did, for scripts. */
+function recoveryJson(recovery: StuckRecovery): string {
+  const id = (message: SciroccoMessage) => message.metadata.id;
+  return `${JSON.stringify({
+    stuck: recovery.stuck.map((m) => ({ id: id(m), processingTime: since(m) })),
+    recovered: recovery.recovered.map(({ message, back, via }) => ({ id: id(message), via, back: id(back) })),
+    settled: recovery.settled.map(id),
+    duplicated: recovery.duplicated.map(({ message, back }) => ({ id: id(message), copy: id(back) })),
+    failed: recovery.failed.map(({ message, error }) => ({ id: id(message), error: error.message })),
+    listFull: recovery.listFull,
+  })}\n`;
 }
 
 const printMessage = (message: SciroccoMessage, json: boolean) =>
@@ -229,6 +270,59 @@ succeeds with "deleted 0 messages".`,
           return json
             ? `${JSON.stringify({ deleted: count })}\n`
             : `deleted ${count} message${count === 1 ? '' : 's'}\n`;
+        },
+      );
+    },
+  ),
+  requeue: command(
+    'requeue',
+    'requeue --older-than DURATION [--dry-run] [--limit N]',
+    "Gives back this node's messages processing for longer than DURATION: claims of consumers that are gone.",
+    `Where the server has nack (this package's server), each message goes back itself, its tries
+kept; elsewhere (the original server) a copy is pushed to this node, then the original acked.
+At least once: a consumer that was only slow runs its message again, and its late ack fails.
+The server's clock and this machine's must agree to well within DURATION. It sees this node's
+oldest messages only (the list of the protocol): a note says when the list was full.
+  --older-than D  processing for at least D: 500ms, 10s, 2m, 1h, 7d (required)
+  --dry-run       list the stuck messages, change nothing
+  --limit N       look at this node's N oldest messages (default 100; the server caps it)
+
+Exit code 1 when a message could not be given back (it is still processing).`,
+    async (args, io) => {
+      const { values } = parseCommand(
+        args,
+        {
+          'older-than': { type: 'string' },
+          'dry-run': { type: 'boolean', default: false },
+          limit: { type: 'string' },
+        },
+        0,
+      );
+      const text = values['older-than'];
+      if (text === undefined) throw new UsageError('--older-than DURATION is required');
+      const olderThan = parseDuration(text);
+      if (olderThan === undefined) {
+        throw new UsageError(
+          `--older-than must be a duration such as 10m or 500ms, got ${JSON.stringify(text)}`,
+        );
+      }
+      const limit = wholeNumber('--limit', values.limit);
+      const dryRun = values['dry-run'] === true;
+      return withClient(
+        'requeue',
+        io,
+        values,
+        (client) => client.recoverStuck({ olderThan, dryRun, ...(limit === undefined ? {} : { limit }) }),
+        (recovery, json) => {
+          if (recovery.listFull) {
+            io.stderr(
+              "requeue: the list was full: older messages may hide more stuck ones; raise --limit (and the server's SCIROCCO_MAX_GET_ALL_MESSAGES)\n",
+            );
+          }
+          const report = json ? recoveryJson(recovery) : recoveryText(recovery, dryRun);
+          if (recovery.failed.length === 0) return report;
+          io.stdout(report);
+          return EXIT.failed;
         },
       );
     },

@@ -1,4 +1,5 @@
 import type { ServerExtensions } from '../protocol/server-extensions.js';
+import type { RecoverStuckOptions, StuckRecovery } from './recover-stuck.js';
 import type { Option, Result } from 'ts-results-es';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import type { Payload, PayloadOf } from './payload.js';
@@ -204,6 +205,23 @@ export interface ClientCore {
    * ```
    */
   extensions(options?: CallOptions): SciroccoResult<ServerExtensions>;
+
+  /**
+   * The reaper: gives back to this node's queue its messages `processing` for at least
+   * `olderThan` ms — claims of consumers that crashed between pull and ack, which the original
+   * server keeps `processing` forever. Where the server has nack, each is nacked (the same
+   * message, its `tries` kept); elsewhere a copy is pushed to this node and the original acked.
+   * At least once: a consumer that was only slow runs its message again, and its late ack fails
+   * (`not-found`). It sees what `list` shows: this node's oldest `limit` messages. Errs only when
+   * the list (or the question of the extensions) fails; each message's fate is in the answer.
+   *
+   * @example
+   * ```ts
+   * const recovery = await client.recoverStuck({ olderThan: 10 * 60_000 });
+   * if (recovery.isOk()) console.log(`${recovery.value.recovered.length} back in the queue`);
+   * ```
+   */
+  recoverStuck(options: RecoverStuckOptions): SciroccoResult<StuckRecovery>;
 
   /** Releases the connections the client keeps open. */
   close(): void;

@@ -6,6 +6,7 @@ import { validateMessageId } from '../protocol/validation.js';
 import { validateListLimit, validatePush } from './validate-input.js';
 import type { CallOptions, ClientCore, ListOptions, NackOptions, PushOptions } from './client-core.js';
 import { resolveClientOptions, type ClientOptions } from './client-options.js';
+import { recoverStuck } from './recover-stuck.js';
 import type { Payload } from './payload.js';
 import {
   readCount,
@@ -261,6 +262,10 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
         expect: [200],
         read: (response) => Ok(parseExtensions(response.header(EXTENSIONS_HEADER))),
       });
+    },
+
+    recoverStuck(options) {
+      return recoverStuck(core, Date.now, options);
     },
 
     info(options: CallOptions = {}) {

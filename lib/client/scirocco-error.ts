@@ -40,7 +40,8 @@ export type SciroccoOperation =
   | 'wipe'
   | 'info'
   | 'nack'
-  | 'extensions';
+  | 'extensions'
+  | 'recoverStuck';
 
 const RETRYABLE: ReadonlySet<SciroccoErrorKind> = new Set(['server', 'network', 'timeout']);
 

@@ -8,6 +8,7 @@ import { validateNodeId } from '../protocol/validation.js';
 import type { QueueOps } from '../rx/queue-ops.js';
 import { assembleClient, type SciroccoClient } from '../rx/scirocco-client.js';
 import { resolveLimits } from '../protocol/queue-limits.js';
+import { recoverStuck } from '../client/recover-stuck.js';
 import { MemoryEngine, type MemoryLimits } from './memory-engine.js';
 
 /** Options of {@link createMemoryQueue}. */
@@ -100,6 +101,7 @@ const PROMISE_SITES: Record<
   info: { method: 'GET', path: '/' },
   nack: { method: 'PATCH', path: '/messageQueue/:id/nack' },
   extensions: { method: 'GET', path: '/' },
+  recoverStuck: { method: 'GET', path: '/messages' },
 };
 
 function observe<T>(run: () => Result<T, SciroccoError>): Observable<T> {
@@ -178,6 +180,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       info: (opts) => call('info', opts, () => engine.info()),
       nack: (id, opts = {}) => call('nack', opts, () => engine.nack(node, id, opts.delayMs)),
       extensions: (opts) => call('extensions', opts, () => engine.extensions()),
+      recoverStuck: (opts) => recoverStuck(core, clock, opts),
       close: () => undefined,
       toString: () => `SciroccoClient(memory:, node ${node})`,
       toJSON: () => ({ url: 'memory:', node }),

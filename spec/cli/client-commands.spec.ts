@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cli, until, type Run } from '../support/cli.js';
 import { nodeClient } from '../support/http.js';
-import { useServer } from '../support/server.js';
+import { manualClock, useServer } from '../support/server.js';
 
 const ID = '5823a70203c123003de4229b';
 
@@ -253,6 +253,16 @@ describe('scirocco client commands', () => {
     ],
     [['info', '--bogus'], {}, "scirocco info: unknown option --bogus\nTry 'scirocco info --help'.\n"],
     [
+      ['requeue'],
+      {},
+      "scirocco requeue: --older-than DURATION is required\nTry 'scirocco requeue --help'.\n",
+    ],
+    [
+      ['requeue', '--older-than', 'later'],
+      {},
+      `scirocco requeue: --older-than must be a duration such as 10m or 500ms, got "later"\nTry 'scirocco requeue --help'.\n`,
+    ],
+    [
       ['ls', '--limt', '3'],
       {},
       "scirocco ls: unknown option --limt (did you mean --limit?)\nTry 'scirocco ls --help'.\n",
@@ -282,7 +292,7 @@ describe('scirocco client commands', () => {
   });
 
   it('has --help on each command', async () => {
-    for (const name of ['push', 'pull', 'ack', 'get', 'ls', 'rm', 'watch', 'info']) {
+    for (const name of ['push', 'pull', 'ack', 'get', 'ls', 'rm', 'watch', 'info', 'requeue']) {
       const help = await run([name, '--help']);
       expect(help.code, name).toBe(0);
       expect(help.stdout(), name).toMatch(new RegExp(`^Usage: scirocco ${name}`));
@@ -333,5 +343,71 @@ describe('scirocco client commands', () => {
     expect(all.stderr()).toBe(
       'ls: the server sent 100 messages, which may be its list maximum: more may exist (it caps --limit there; SCIROCCO_MAX_GET_ALL_MESSAGES sets it)\n',
     );
+  });
+
+  describe('requeue --older-than', () => {
+    const clock = manualClock();
+    const withNack = useServer({ token: 'cli-token-42', clock: clock.now });
+    const plain = useServer({ token: 'cli-token-42', clock: clock.now, plain: true });
+    /** Two messages claimed 20 minutes ago, one a moment ago; returns their ids. */
+    const stuckAt = async (url: string) => {
+      const a = nodeClient(url, 'af123');
+      const auth = { Authorization: 'cli-token-42' };
+      for (const payload of ['m0', 'm1', 'm2']) await a.push('af123', payload, auth);
+      clock.advance(-20 * 60_000);
+      const ids = [];
+      for (let n = 0; n < 2; n++)
+        ids.push((await a.send({ path: '/messageQueue', headers: auth })).headers['scirocco-id']);
+      clock.reset();
+      await a.send({ path: '/messageQueue', headers: auth });
+      return ids;
+    };
+    const requeue = async (url: string, args: string[]) => {
+      const started = cli(['requeue', ...args], { ...env(), SCIROCCO_URL: url });
+      return { ...started, code: await started.exit };
+    };
+
+    it('lists the stuck messages with --dry-run, changing nothing', async () => {
+      const ids = await stuckAt(plain.url);
+      const dry = await requeue(plain.url, ['--older-than', '10m', '--dry-run']);
+      expect(dry.code).toBe(0);
+      const lines = dry.stdout().trimEnd().split('\n');
+      expect(lines.map((line) => line.split(/\s+/).slice(0, 2))).toEqual([
+        ['stuck', ids[0]],
+        ['stuck', ids[1]],
+        ['2', 'stuck'],
+      ]);
+      const again = await requeue(plain.url, ['--older-than', '10m', '--dry-run', '--json']);
+      expect((JSON.parse(again.stdout()) as { stuck: unknown[] }).stuck).toHaveLength(2);
+    });
+
+    it('copies them on a plain server, nacks them where the server has nack', async () => {
+      const copiedIds = await stuckAt(plain.url);
+      const copied = await requeue(plain.url, ['--older-than', '10m']);
+      expect(copied.code).toBe(0);
+      const lines = copied.stdout().trimEnd().split('\n');
+      expect(lines.slice(0, 2).map((line) => line.split(' as ')[0]?.split(/\s+/))).toEqual([
+        ['copied', copiedIds[0]],
+        ['copied', copiedIds[1]],
+      ]);
+      expect(lines[2]).toBe('2 stuck: 2 requeued, 0 settled meanwhile, 0 twice, 0 failed');
+      const nackedIds = await stuckAt(withNack.url);
+      const nacked = await requeue(withNack.url, ['--older-than', '10m', '--json']);
+      expect(JSON.parse(nacked.stdout())).toMatchObject({
+        recovered: nackedIds.map((id) => ({ id, via: 'nack', back: id })),
+        failed: [],
+        listFull: false,
+      });
+      const left = (await requeue(withNack.url, ['--older-than', '10m'])).stdout();
+      expect(left).toBe('0 stuck: 0 requeued, 0 settled meanwhile, 0 twice, 0 failed\n');
+    });
+
+    it('says when the list was full', async () => {
+      await stuckAt(plain.url);
+      const partial = await requeue(plain.url, ['--older-than', '10m', '--dry-run', '--limit', '1']);
+      expect(partial.stderr()).toBe(
+        "requeue: the list was full: older messages may hide more stuck ones; raise --limit (and the server's SCIROCCO_MAX_GET_ALL_MESSAGES)\n",
+      );
+    });
   });
 });
