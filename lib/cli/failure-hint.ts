@@ -9,6 +9,8 @@ const HINTS: Partial<Record<SciroccoError['kind'] | 'route', (url: string, node:
   route: (url) =>
     `Nothing answers that path at ${url}: check --url or SCIROCCO_URL (a path in it, such as /prefix, is kept).`,
   'payload-too-large': () => 'The payload is over the server\u2019s size limit.',
+  'queue-full': () =>
+    'The destination has as many messages waiting as the server keeps for a node: push again once its consumers have taken some.',
   server: () => 'The server failed; try again, or look at its log.',
 };
 

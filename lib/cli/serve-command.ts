@@ -54,6 +54,9 @@ Options:
       --retain-processed DURATION
                     how long processed messages are kept, or forever
                     (env SCIROCCO_RETAIN_PROCESSED, default 7d)
+      --max-waiting N
+                    the most messages waiting for one node; a push past it
+                    is answered 507 (env SCIROCCO_MAX_WAITING, default none)
       --plain       serve the original protocol only, no extension: to test
                     clients against it
   -v, --verbose     log one line per request to stderr (never a header)
@@ -98,6 +101,7 @@ type ConnectionOptions = Pick<
   | 'maxConnections'
   | 'processingTimeoutMs'
   | 'retainProcessedMs'
+  | 'maxWaitingPerNode'
 >;
 
 const CONNECTION_FLAGS = [
@@ -107,6 +111,7 @@ const CONNECTION_FLAGS = [
   ['max-connections', 'SCIROCCO_MAX_CONNECTIONS', 'maxConnections'],
   ['processing-timeout', 'SCIROCCO_PROCESSING_TIMEOUT', 'processingTimeoutMs'],
   ['retain-processed', 'SCIROCCO_RETAIN_PROCESSED', 'retainProcessedMs'],
+  ['max-waiting', 'SCIROCCO_MAX_WAITING', 'maxWaitingPerNode'],
 ] as const;
 
 /** The slow-client limits from their flags, or else their environment variables. */
@@ -121,7 +126,7 @@ function connectionOptions(
     if (text === undefined) continue;
     const from = fromFlag === undefined ? variable : `--${flag}`;
     const value =
-      key === 'maxConnections'
+      key === 'maxConnections' || key === 'maxWaitingPerNode'
         ? /^\d+$/.test(text)
           ? Number(text)
           : undefined
@@ -130,7 +135,9 @@ function connectionOptions(
           : parseDuration(text);
     if (value === undefined || value <= 0) {
       const expected =
-        key === 'maxConnections' ? 'a positive whole number' : 'a duration such as 10s or 500ms';
+        key === 'maxConnections' || key === 'maxWaitingPerNode'
+          ? 'a positive whole number'
+          : 'a duration such as 10s or 500ms';
       throw new UsageError(`${from} must be ${expected}, got ${JSON.stringify(text)}`);
     }
     options[key] = value;

@@ -8,7 +8,8 @@
  * | `not-found` | no such message for this node, or not in the right state (404) | no |
  * | `validation` | the server refused the request (400, 415), `fieldErrors` by field | no |
  * | `payload-too-large` | the body is over the server's limit (413) | no |
- * | `server` | the server failed (5xx) | yes |
+ * | `queue-full` | the destination has as many messages waiting as the server keeps for a node (507, `maxWaitingPerNode` of this package's server): try again once its consumers have taken some | yes |
+ * | `server` | the server failed (other 5xx) | yes |
  * | `network` | no answer: refused, reset, DNS…; in a browser, also an answer CORS hid from the page | yes |
  * | `timeout` | no answer within the client's `timeout` | yes |
  * | `protocol` | an answer this protocol does not allow | no |
@@ -20,6 +21,7 @@ export type SciroccoErrorKind =
   | 'not-found'
   | 'validation'
   | 'payload-too-large'
+  | 'queue-full'
   | 'server'
   | 'network'
   | 'timeout'
@@ -43,7 +45,7 @@ export type SciroccoOperation =
   | 'extensions'
   | 'recoverStuck';
 
-const RETRYABLE: ReadonlySet<SciroccoErrorKind> = new Set(['server', 'network', 'timeout']);
+const RETRYABLE: ReadonlySet<SciroccoErrorKind> = new Set(['queue-full', 'server', 'network', 'timeout']);
 
 /** Details of a {@link SciroccoError}. */
 export interface SciroccoErrorDetails {

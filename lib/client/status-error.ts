@@ -14,6 +14,7 @@ function kindOfStatus(status: number): SciroccoErrorKind {
   if (status === 404) return 'not-found';
   if (status === 400 || status === 415) return 'validation';
   if (status === 413) return 'payload-too-large';
+  if (status === 507) return 'queue-full';
   return status >= 500 ? 'server' : 'protocol';
 }
 

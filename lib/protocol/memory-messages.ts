@@ -20,6 +20,19 @@ export class MemoryMessages {
     return message !== undefined && rules.isWaiting(message);
   };
   readonly #isKept = (id: string) => this.#messages.has(id);
+  /** How many messages wait (`pending`, `scheduled`) for each destination: exact, kept as they change. */
+  readonly #waitingCount = new Map<string, number>();
+
+  #countWaiting(destination: string, change: number): void {
+    const count = (this.#waitingCount.get(destination) ?? 0) + change;
+    if (count > 0) this.#waitingCount.set(destination, count);
+    else this.#waitingCount.delete(destination);
+  }
+
+  /** How many messages wait for `destination` (`pending` or `scheduled`), in O(1). */
+  countWaiting(destination: string): number {
+    return this.#waitingCount.get(destination) ?? 0;
+  }
 
   #queueOf(index: Map<string, IdQueue>, key: string, belongs: (id: string) => boolean): IdQueue {
     let queue = index.get(key);
@@ -39,6 +52,7 @@ export class MemoryMessages {
 
   insert(message: StoredMessage): void {
     this.#messages.set(message.id, message);
+    if (rules.isWaiting(message)) this.#countWaiting(message.nodeDestination, 1);
     this.#queueOf(this.#waiting, message.nodeDestination, this.#isWaitingId).add(message.id);
     this.#queueOf(this.#byNode, message.nodeSource, this.#isKept).add(message.id);
     if (message.nodeDestination !== message.nodeSource) {
@@ -53,6 +67,7 @@ export class MemoryMessages {
       if (!message || !rules.isDue(message, now)) return true;
       claimed = rules.claimed(message, now);
       this.#messages.set(id, claimed);
+      this.#countWaiting(destination, -1);
       return false;
     });
     this.#tidy(this.#waiting, destination);
@@ -97,6 +112,7 @@ export class MemoryMessages {
   /** Puts a message that is waiting again at the back of its destination's queue. */
   #requeue(message: StoredMessage): StoredMessage {
     this.#messages.set(message.id, message);
+    this.#countWaiting(message.nodeDestination, 1);
     this.#queueOf(this.#waiting, message.nodeDestination, this.#isWaitingId).add(message.id);
     return message;
   }
@@ -144,6 +160,7 @@ export class MemoryMessages {
     this.#messages.clear();
     this.#waiting.clear();
     this.#byNode.clear();
+    this.#waitingCount.clear();
     return count;
   }
 
@@ -157,6 +174,7 @@ export class MemoryMessages {
     for (const message of [...candidates]) {
       if (rules.canChange(message, source)) {
         this.#messages.delete(message.id);
+        this.#countWaiting(message.nodeDestination, -1);
         count++;
       }
     }

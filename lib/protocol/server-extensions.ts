@@ -16,6 +16,8 @@ export interface ServerExtensions {
   readonly nack: boolean;
   /** Messages `processing` for longer than this many milliseconds go back to `pending`. */
   readonly processingTimeoutMs?: number;
+  /** The most messages that may wait for one node: a push past it is answered 507. */
+  readonly maxWaitingPerNode?: number;
 }
 
 /**
@@ -39,6 +41,7 @@ export const EXTENSIONS_HEADER = 'Scirocco-Extensions';
  * import { formatExtensions } from 'scirocco-rx';
  *
  * formatExtensions({ nack: true, processingTimeoutMs: 30_000 }); // 'nack, processing-timeout=30000'
+ * formatExtensions({ nack: true, maxWaitingPerNode: 100_000 }); // 'nack, max-waiting=100000'
  * ```
  */
 export function formatExtensions(extensions: ServerExtensions): string {
@@ -46,6 +49,9 @@ export function formatExtensions(extensions: ServerExtensions): string {
   if (extensions.nack) names.push('nack');
   if (extensions.processingTimeoutMs !== undefined) {
     names.push(`processing-timeout=${String(extensions.processingTimeoutMs)}`);
+  }
+  if (extensions.maxWaitingPerNode !== undefined) {
+    names.push(`max-waiting=${String(extensions.maxWaitingPerNode)}`);
   }
   return names.join(', ');
 }
@@ -63,13 +69,14 @@ export function formatExtensions(extensions: ServerExtensions): string {
  */
 export function parseExtensions(header: string | undefined): ServerExtensions {
   let nack = false;
-  let processingTimeoutMs: number | undefined;
+  const numbers: { processingTimeoutMs?: number; maxWaitingPerNode?: number } = {};
   for (const item of (header ?? '').split(',')) {
     const [name = '', value] = item.trim().toLowerCase().split('=');
     if (name === 'nack') nack = true;
-    if (name === 'processing-timeout' && value !== undefined && /^\d+$/.test(value)) {
-      processingTimeoutMs = Number(value);
-    }
+    const number = value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+    if (number === undefined) continue;
+    if (name === 'processing-timeout') numbers.processingTimeoutMs = number;
+    if (name === 'max-waiting') numbers.maxWaitingPerNode = number;
   }
-  return processingTimeoutMs === undefined ? { nack } : { nack, processingTimeoutMs };
+  return { nack, ...numbers };
 }

@@ -19,10 +19,12 @@ import {
   messageReply,
   NODE_SOURCE_HEADER,
   NOT_FOUND,
+  QUEUE_FULL,
   RESOURCE_NOT_FOUND,
   type Reply,
 } from './reply.js';
 import type { ServerLimits } from './server-limits.js';
+import { waitingBound } from './waiting-bound.js';
 
 /** What a request handler needs. */
 export interface HandlerOptions {
@@ -39,6 +41,8 @@ export interface HandlerOptions {
   readonly processingTimeoutMs?: number | undefined;
   /** Only the original protocol: no extension advertised, nack an unknown route. */
   readonly plain?: boolean | undefined;
+  /** The most messages that may wait for one node; a push past it is answered 507. */
+  readonly maxWaitingPerNode?: number | undefined;
 }
 
 const INVALID_CONTENT_TYPE =
@@ -154,11 +158,19 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     (message: Parameters<typeof messageReply>[1] | undefined) =>
       message ? messageReply(status, message) : RESOURCE_NOT_FOUND();
   const count = (n: number): Reply => jsonReply(200, { ok: 1, n });
+  const { maxWaitingPerNode } = options;
+  const countWaiting = store.countWaiting?.bind(store);
+  const bound =
+    maxWaitingPerNode === undefined || !countWaiting
+      ? undefined
+      : waitingBound({ max: maxWaitingPerNode, count: countWaiting, clock: options.clock });
 
   const push: Action = async ({ req, body, now }) => {
     const contentType = req.headers['content-type'] ?? '';
     const fields = readPushFields(req.headers, contentType, now.getTime());
     if (fields.isErr()) return fields.error;
+    const destination = fields.value.nodeDestination;
+    if (bound && !(await bound.admit(destination))) return QUEUE_FULL(destination, bound.max);
     // The exact Content-Type check guarantees a parsed body here.
     const message = {
       id: nextId(),
@@ -173,12 +185,16 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
   const show = withId((_call, id, node) => store.get(id, node).then(found()));
   // The body is the original's; the header says what this server offers beyond it.
   const plainInfo = jsonReply(200, SERVER_INFO);
-  const extensions = formatExtensions({
-    nack: nackable(options),
-    ...(options.processingTimeoutMs === undefined
-      ? {}
-      : { processingTimeoutMs: options.processingTimeoutMs }),
-  });
+  const extensions =
+    options.plain === true
+      ? ''
+      : formatExtensions({
+          nack: nackable(options),
+          ...(options.processingTimeoutMs === undefined
+            ? {}
+            : { processingTimeoutMs: options.processingTimeoutMs }),
+          ...(bound === undefined ? {} : { maxWaitingPerNode: bound.max }),
+        });
   const info: Reply =
     extensions === ''
       ? plainInfo

@@ -31,6 +31,7 @@ export function createMemoryStore(): MessageStore {
     recoverStuck: (before: Date, now: Date) => Promise.resolve(messages.recoverStuck(before, now)),
     deleteProcessed: (before: Date, limit: number) =>
       Promise.resolve(messages.deleteProcessed(before, limit)),
+    countWaiting: (destination: string) => Promise.resolve(messages.countWaiting(destination)),
     get: (id: string, node: string) => Promise.resolve(messages.get(id, node)),
     list: (node: string, limit: number) => Promise.resolve(messages.list(node, limit)),
     updatePayload: (id: string, source: string, payload: StoredPayload, now: Date) =>

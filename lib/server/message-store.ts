@@ -83,6 +83,12 @@ export interface MessageStore {
    * `limit` of them in one call (the oldest first); resolves to how many.
    */
   deleteProcessed?(before: Date, limit: number): Promise<number>;
+  /**
+   * The bound on waiting messages (`maxWaitingPerNode`): how many messages wait for
+   * `destination`, `pending` or `scheduled`. A store without it makes a server that refuses the
+   * bound.
+   */
+  countWaiting?(destination: string): Promise<number>;
   /** Releases what the store holds (connections, files). Called once when the server closes. */
   close?(): Promise<void>;
 }

@@ -208,6 +208,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            ORDER BY processed_time LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         [before.getTime(), limit],
       ),
+    countWaiting: async (destination) => {
+      const result = await pool.query<{ n: string }>(
+        `SELECT COUNT(*) AS n FROM messages WHERE node_destination = $1 AND ${WAITING}`,
+        [destination],
+      );
+      return Number(result.rows[0]?.n ?? 0);
+    },
     get: (id, node) =>
       one(`SELECT ${COLUMNS} FROM messages WHERE id = $1 AND (node_source = $2 OR node_destination = $2)`, [
         id,

@@ -31,6 +31,18 @@ export function emptyReply(status: number, headers: Readonly<Record<string, stri
 /** The answer to a request for a message that is not there, not the caller's, or in the wrong state. */
 export const RESOURCE_NOT_FOUND = (): Reply => errorReply(404, 'Resource not found.');
 
+/**
+ * The answer to a push to a node whose waiting messages reached the server's bound
+ * (`maxWaitingPerNode`): 507 Insufficient Storage, retryable once consumers free room.
+ */
+export const QUEUE_FULL = (destination: string, max: number): Reply => {
+  const reply = errorReply(
+    507,
+    `Node ${destination} has ${String(max)} messages waiting, the most this server keeps for a node: push again once its consumers have taken some.`,
+  );
+  return { ...reply, headers: { ...reply.headers, 'Retry-After': '1' } };
+};
+
 /** The answer to an unknown route. */
 export const NOT_FOUND = (): Reply => errorReply(404, 'Not Found');
 

@@ -172,6 +172,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
   const deleteOne = statement(`DELETE FROM messages WHERE id = @id AND node_source = @source AND ${WAITING}`);
   const deleteMine = statement(`DELETE FROM messages WHERE node_source = @source AND ${WAITING}`);
   const wipe = statement(`DELETE FROM messages`);
+  const waiting = statement(
+    `SELECT COUNT(*) AS n FROM messages WHERE node_destination = @destination AND ${WAITING}`,
+  );
 
   const row = (found: unknown) => (found === undefined ? undefined : fromRow(found as Row));
   const times = (message: StoredMessage) => {
@@ -210,6 +213,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
     recoverStuck: (before, now) =>
       answer(() => recoverImmediately.immediate(before.getTime(), now.getTime())),
     deleteProcessed: (before, limit) => answer(() => expire.run({ before: before.getTime(), limit }).changes),
+    countWaiting: (destination) => answer(() => (waiting.get({ destination }) as { n: number }).n),
     get: (id, node) => answer(() => row(get.get({ id, node }))),
     list: (node, limit) => answer(() => (list.all({ node, limit }) as Row[]).map(fromRow)),
     updatePayload: (id, source, payload, now) =>

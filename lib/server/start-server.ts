@@ -58,6 +58,15 @@ export interface ServerOptions {
    * testing how clients fall back against the original server. @default false
    */
   readonly plain?: boolean;
+  /**
+   * The most messages that may wait (`pending` or `scheduled`) for one node: a push past it is
+   * answered 507 Insufficient Storage (`Retry-After: 1`), so producers back off while consumers
+   * catch up, and the server never holds an unbounded backlog. Advertised in
+   * `Scirocco-Extensions` (`max-waiting=N`). The store must offer `countWaiting`. Exact on one
+   * server; servers sharing a store may pass it by about a second of pushes. @default none, as in
+   * the original
+   */
+  readonly maxWaitingPerNode?: number;
   /** How long `close()` lets requests in flight finish before it cuts their connections. @default 2000 */
   readonly closeGraceMs?: number;
   /**
@@ -183,6 +192,7 @@ function checkOptions(options: ServerOptions): ConnectionLimits {
     }
     positive(options.processingTimeoutMs, 'processingTimeoutMs', ' of milliseconds');
   }
+  if (options.maxWaitingPerNode !== undefined) positive(options.maxWaitingPerNode, 'maxWaitingPerNode');
   const retain = options.retainProcessedMs;
   if (retain !== undefined && retain !== Infinity) positive(retain, 'retainProcessedMs', ' of milliseconds');
   return limits;
@@ -333,6 +343,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     typeof options.store === 'string'
       ? await openStore(options.store)
       : (options.store ?? createMemoryStore());
+  if (options.maxWaitingPerNode !== undefined && !store.countWaiting) {
+    if (typeof options.store === 'string') await store.close?.();
+    throw new RangeError('maxWaitingPerNode needs a store that offers countWaiting');
+  }
   const handler = createRequestHandler({
     store,
     token: options.token ?? DEFAULT_TOKEN,
@@ -342,6 +356,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     cors: options.cors,
     processingTimeoutMs: options.processingTimeoutMs,
     plain: options.plain,
+    maxWaitingPerNode: options.maxWaitingPerNode,
   });
   const clock = options.clock ?? Date.now;
   const sweeps = [

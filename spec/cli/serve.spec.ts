@@ -181,6 +181,11 @@ describe('scirocco serve', () => {
       {},
     ],
     [
+      ['serve', '--max-waiting', '10k'],
+      'scirocco serve: --max-waiting must be a positive whole number, got "10k"\nTry \'scirocco serve --help\'.\n',
+      {},
+    ],
+    [
       ['serve', '--plain', '--processing-timeout', '1s'],
       "scirocco serve: --processing-timeout is an extension: a plain server offers none\nTry 'scirocco serve --help'.\n",
       {},

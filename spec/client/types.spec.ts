@@ -82,6 +82,7 @@ describe('types', () => {
       | 'not-found'
       | 'validation'
       | 'payload-too-large'
+      | 'queue-full'
       | 'server'
       | 'network'
       | 'timeout'

@@ -200,5 +200,30 @@ export function describeMessageStore(name: string, create: () => MessageStore | 
       expect(await store.get(done[2]!.id, 'bb')).toMatchObject({ status: 'processed' });
       expect(await store.get(waiting.id, 'bb')).toMatchObject({ status: 'pending' });
     });
+
+    it('countWaiting: counts the pending and scheduled messages of a destination as they change', async () => {
+      const store = await fresh();
+      if (!store.countWaiting || !store.nack || !store.recoverStuck)
+        throw new Error('the store lacks an extension');
+      const count = (destination = 'bb') => store.countWaiting!(destination);
+      const [a, b, c] = [message(), message({ status: 'scheduled', scheduledTime: at(1_000) }), message()];
+      for (const m of [a, b, c, message({ nodeDestination: 'cc' })]) await store.insert(m);
+      expect([await count(), await count('cc'), await count('dd')]).toEqual([3, 1, 0]);
+      await store.claimNextDue('bb', at(100)); // a: processing
+      expect(await count()).toBe(2);
+      await store.nack(a.id, 'bb', at(101)); // a: waiting again
+      expect(await count()).toBe(3);
+      await store.claimNextDue('bb', at(102)); // c
+      await store.claimNextDue('bb', at(103)); // a
+      expect(await count()).toBe(1);
+      await store.ack(c.id, 'bb', at(104));
+      expect(await count()).toBe(1);
+      expect(await store.recoverStuck(at(103), at(200))).toBe(1); // a
+      expect(await count()).toBe(2);
+      await store.deleteOne(b.id, 'aa');
+      expect(await count()).toBe(1);
+      await store.wipe();
+      expect(await count()).toBe(0);
+    });
   });
 }

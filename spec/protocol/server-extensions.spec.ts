@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { formatExtensions, parseExtensions } from '../../lib/protocol/server-extensions.js';
+
+describe('the Scirocco-Extensions header', () => {
+  it.each([
+    [undefined, { nack: false }],
+    ['', { nack: false }],
+    ['nack', { nack: true }],
+    ['nack, processing-timeout=30000', { nack: true, processingTimeoutMs: 30_000 }],
+    ['NACK,max-waiting=100', { nack: true, maxWaitingPerNode: 100 }],
+    [
+      'max-waiting=5, processing-timeout=200, nack',
+      { nack: true, processingTimeoutMs: 200, maxWaitingPerNode: 5 },
+    ],
+    // Unknown names and malformed values are ignored: a newer server's header still reads.
+    ['nack, batch=50, processing-timeout=soon, max-waiting=', { nack: true }],
+  ] as const)('reads %j', (header, extensions) => {
+    expect(parseExtensions(header)).toEqual(extensions);
+  });
+
+  it('writes what it reads', () => {
+    const all = { nack: true, processingTimeoutMs: 30_000, maxWaitingPerNode: 1_000 };
+    expect(formatExtensions(all)).toBe('nack, processing-timeout=30000, max-waiting=1000');
+    expect(parseExtensions(formatExtensions(all))).toEqual(all);
+    expect(formatExtensions({ nack: false })).toBe('');
+  });
+});
