@@ -1,69 +1,16 @@
 // npm run bench: measures the library against hand-written loops of the same HTTP library, the
 // server against a bare node:http server, memory over a million messages, and the library's CPU
 // per message; prints the tables and writes them to docs/benchmarks.md.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadGenerator, type Shape } from './load-generator.js';
+import { child, cpuSeconds, freshNode, log, RUNS, server, worker } from './processes.js';
 import { percentile, round, showSpread, spread, table, type Spread } from './stats.js';
-import type { Scenario } from './workers.js';
+import { FLAT_CYCLES, storeBenchmarks } from './stores.js';
 
-const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function child(script: string, args: string[], nodeArgs: string[] = []): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...nodeArgs, join(HERE, script), ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    proc.on('exit', (code) => {
-      if (code === 0) resolve(out.trim());
-      else reject(new Error(`${script} ${args.join(' ')} exited ${String(code)}`));
-    });
-  });
-}
-
-async function server(kind: 'scirocco' | 'bare' | 'bare-push') {
-  const proc = spawn(process.execPath, [join(HERE, 'server-process.js'), kind], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve) =>
-    proc.stdout.once('data', (chunk: Buffer) => {
-      resolve(chunk.toString().trim());
-    }),
-  );
-  return { url, pid: proc.pid, stop: () => proc.kill('SIGKILL') };
-}
-
-/**
- * CPU seconds (user and system) a process has used so far, from /proc on Linux; `undefined`
- * elsewhere.
- */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // The fields after the command name, which is in parentheses: utime and stime are 14th and 15th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every common build. */
-const CLOCK_TICKS = 100;
-
-const worker = async <T>(scenario: Scenario, nodeArgs: string[] = []) =>
-  JSON.parse(await child('workers.js', [JSON.stringify(scenario)], nodeArgs)) as T;
-const freshNode = () => randomBytes(4).toString('hex');
 
 interface Timed {
   messages: number;
@@ -280,10 +227,48 @@ const CompareHeader = [
   'client CPU, µs/message: hand / library',
 ];
 
+/** The Markdown of the store benchmarks. */
+function storeReport(stores: Awaited<ReturnType<typeof storeBenchmarks>>): string {
+  const stored = stores.flat.stored.map((n) => n.toLocaleString('en-US'));
+  return `## Stores: claim + ack cycles per second (hand-written undici loops)
+
+Each run fills a fresh store over HTTP (a new SQLite file; a new PostgreSQL schema, on a cluster
+the bench starts with \`fsync\` on), then measures pull + ack loops alone: 3,000 cycles with 1
+consumer, 12,000 with 8, spread over the instances where there are three (all on one
+PostgreSQL). Server CPU is the scirocco processes'; database CPU, PostgreSQL's (its postmaster
+and backends). The median of ${String(Math.min(RUNS, 3))} runs.
+
+${table(
+  ['store', 'consumers', 'cycles/s', 'against memory', 'server CPU, µs/cycle', 'database CPU, µs/cycle'],
+  stores.cycles,
+)}
+
+## Stores end to end: push → pull → ack with scirocco-rx (undici, concurrency 8, 20,000 messages)
+
+One producer (\`pushFrom\`, concurrency 8) and 8 consumers (\`pull$\` + \`ackOnComplete\`)
+together, spread over the instances; CPU per message as above.
+
+${table(['store', 'messages/s', 'against memory', 'target', 'server CPU, µs/message', 'database CPU, µs/message'], stores.endToEnd.rows)}
+
+## A claim's cost against the messages stored (8 consumers, ${String(FLAT_CYCLES)} cycles a run)
+
+Cycles per second with that many messages waiting for the consumers' node (preloaded into the
+store before the server starts, with the ${String(FLAT_CYCLES * Math.min(RUNS, 3))} the runs take on top; PostgreSQL on a
+cluster with \`fsync\` off, so that filling it takes minutes, not hours). Flat means
+the claim finds the oldest due message through an index, whatever the queue's length.
+
+${table(['store', ...stored, `${stored.at(-1) ?? ''} against ${stored[0] ?? ''}`], stores.flat.rows)}
+`;
+}
+
 const ratioRow = (s: Spread, base: Spread) => `${(s.median / base.median).toFixed(2)}×`;
 
 async function main() {
   const started = Date.now();
+  if (process.env.BENCH_ONLY === 'stores') {
+    process.stdout.write(storeReport(await storeBenchmarks()));
+    return;
+  }
   log('consume…');
   let ours = await server('scirocco');
   const consume = await compare('consume', ours.url);
@@ -297,6 +282,8 @@ async function main() {
   const e2e = await endToEnd(ours.url, ours.pid);
   const idle = await idleLatency(ours.url);
   ours.stop();
+  log('stores…');
+  const stores = await storeBenchmarks();
   log('stop latency and the ledger…');
   const stops = JSON.parse(await child('stop.js', [])) as {
     latency: Record<'idle' | 'backingOff' | 'pullInFlight' | 'draining', number[]>;
@@ -399,6 +386,7 @@ CPU is each process's user and system time over the run (the server's from \`/pr
 message. ${cpu.length} cores give ${cpu.length * 1_000_000} µs of CPU per second, so a run that uses
 N µs per message in all cannot pass ${cpu.length * 1_000_000} / N messages/s.
 
+${storeReport(stores)}
 ## Idle latency: a message pushed while the consumer waits
 
 ${table(['interval (ms)', 'mean delay (ms)', 'p50 (ms)', 'max (ms)', 'expected mean: interval / 2'], idle)}

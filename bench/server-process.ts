@@ -1,13 +1,43 @@
 // A server in its own process, printing its URL on one line and running until killed:
-// - 'scirocco': this package's server with its in-memory store;
+// - 'scirocco': this package's server, on its in-memory store or `--store URL`, with
+//   `--preload N` messages waiting for `--preload-node ID` stored before it listens;
 // - 'bare': a bare node:http server that answers 204 to everything;
 // - 'bare-push': a bare node:http server that reads the body and answers what a push gets (201,
 //   the same headers, the body back): the cost of the protocol's push answer alone.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startServer } from 'scirocco-rx/server';
+import { parseArgs } from 'node:util';
+import { openStore, startServer, type MessageStore } from 'scirocco-rx/server';
 
-const kind = process.argv[2] ?? 'scirocco';
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { store: { type: 'string' }, preload: { type: 'string' }, 'preload-node': { type: 'string' } },
+});
+const kind = positionals[0] ?? 'scirocco';
+
+/** Stores `count` messages waiting for `node`, 64 inserts at a time, with ids in time order. */
+async function preload(store: MessageStore, count: number, node: string): Promise<void> {
+  const started = Date.now() - count; // one millisecond apart, all in the past
+  const batch = 64;
+  for (let first = 0; first < count; first += batch) {
+    const inserts: Promise<void>[] = [];
+    for (let n = first; n < Math.min(count, first + batch); n++) {
+      inserts.push(
+        store.insert({
+          id: (0x100000 + n).toString(16).padStart(24, '0'),
+          nodeSource: 'a1',
+          nodeDestination: node,
+          status: 'pending',
+          tries: 0,
+          payloadType: 'application/json',
+          createdTime: new Date(started + n),
+          payload: { kind: 'json', value: JSON.stringify({ n, t: 0 }) },
+        }),
+      );
+    }
+    await Promise.all(inserts);
+  }
+}
 
 function pushAnswer(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
   const id = '5823a70203c123003de4229b';
@@ -43,7 +73,15 @@ if (kind === 'bare' || kind === 'bare-push') {
     console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   });
 } else {
-  const server = await startServer({ port: 0, limits: { maxListMessages: 1000 } });
+  const store = await openStore(values.store ?? 'memory');
+  const count = Number(values.preload ?? 0);
+  if (count > 0) await preload(store, count, values['preload-node'] ?? 'b2');
+  const server = await startServer({
+    port: 0,
+    store,
+    limits: { maxListMessages: 1000 },
+    retainProcessedMs: Infinity,
+  });
   console.log(server.url);
 }
 process.on('SIGINT', () => process.exit(0));

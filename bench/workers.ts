@@ -15,6 +15,8 @@ export interface Scenario {
   readonly http: 'got' | 'undici';
   readonly library: boolean;
   readonly interval?: number;
+  /** Servers to spread the library's consumer streams over (several instances on one store). */
+  readonly urls?: readonly string[];
 }
 
 const TOKEN = 'DEFAULT_TOKEN';
@@ -63,8 +65,10 @@ async function handConsume(s: Scenario): Promise<number> {
   const send = handClient(s.http, s.concurrency);
   const headers = { Authorization: TOKEN, 'Scirocco-Node-Source': s.node };
   let handled = 0;
+  let claiming = 0;
   const worker = async () => {
-    for (;;) {
+    // At most `count` claims: a queue may hold more than this run takes.
+    while (claiming++ < s.count) {
       const pulled = await send('GET', `${s.url}/messageQueue`, headers);
       if (pulled.status === 204) return;
       await send('PATCH', `${s.url}/messageQueue/${pulled.id ?? ''}/ack`, headers);
@@ -76,27 +80,36 @@ async function handConsume(s: Scenario): Promise<number> {
 }
 
 async function libraryConsume(s: Scenario, onMessage?: (payload: unknown) => void): Promise<number> {
-  const client = createClient({
-    url: s.url,
-    node: s.node,
-    token: TOKEN,
-    transport: transport(s.http, s.concurrency),
-  });
-  // One pull$ per slot: polls of one stream never overlap, so throughput comes from several.
-  const streams = Array.from({ length: s.concurrency }, () =>
-    client.pull$({
-      maxInFlight: 1,
-      interval: s.interval ?? 20,
-      ...(s.kind === 'consume' ? { stopWhenEmpty: true } : { maxMessages: s.count }),
+  // One client per server, the streams spread over them.
+  const urls = s.urls ?? [s.url];
+  const clients = urls.map((url) =>
+    createClient({
+      url,
+      node: s.node,
+      token: TOKEN,
+      transport: transport(s.http, Math.ceil(s.concurrency / urls.length)),
     }),
+  );
+  // One pull$ per slot: polls of one stream never overlap, so throughput comes from several.
+  const streams = clients.flatMap((client, c) =>
+    Array.from(
+      { length: Math.floor(s.concurrency / clients.length) + (c < s.concurrency % clients.length ? 1 : 0) },
+      () =>
+        client.pull$({
+          maxInFlight: 1,
+          interval: s.interval ?? 20,
+          ...(s.kind === 'consume' ? { stopWhenEmpty: true } : { maxMessages: s.count }),
+        }),
+    ),
   );
   let handled = 0;
   const done = new Promise<void>((resolve, reject) => {
     const subscription = merge(...streams)
       .pipe(ackOnComplete((message) => onMessage?.(message.payload), { concurrency: s.concurrency }))
       .subscribe({
-        next: () => {
-          if (++handled >= s.count && s.kind !== 'consume') {
+        next: (outcome) => {
+          if (outcome.status === 'acked') handled++;
+          if (handled >= s.count && s.kind !== 'consume') {
             subscription.unsubscribe();
             resolve();
           }
@@ -106,7 +119,7 @@ async function libraryConsume(s: Scenario, onMessage?: (payload: unknown) => voi
       });
   });
   await done;
-  client.close();
+  for (const client of clients) client.close();
   return handled;
 }
 
