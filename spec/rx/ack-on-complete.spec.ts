@@ -27,6 +27,30 @@ const summary = (outcome: AckOutcome<{ n: number }>) =>
 
 const ns = (count: number) => Array.from({ length: count }, (_, n) => ({ n }));
 
+/** Runs 3 deliveries of a flow whose handler fails the first delivery of `{ n: 0 }`, requeueing it. */
+function failFirstDeliveryOfN0(consumer: ReturnType<ReturnType<typeof createMemoryQueue>['client']>) {
+  const events: FlowEvent[] = [];
+  const outcomes: AckOutcome<{ n: number }>[] = [];
+  testScheduler().run(() => {
+    let failed = false;
+    consumer
+      .pull$<{ n: number }>({ maxMessages: 3, onEvent: (e) => events.push(e) })
+      .pipe(
+        ackOnComplete(
+          (m) => {
+            if (m.payload.n === 0 && !failed) {
+              failed = true;
+              throw new Error('first try fails');
+            }
+          },
+          { onError: 'requeue', requeueDelay: { initial: 0 } },
+        ),
+      )
+      .subscribe((o) => outcomes.push(o));
+  });
+  return { events, outcomes };
+}
+
 describe('ackOnComplete', () => {
   it('acks each message after its handler completes and emits the outcome with the handler’s last value', () => {
     testScheduler().run(({ cold, expectObservable }) => {
@@ -136,25 +160,7 @@ describe('ackOnComplete', () => {
 
   it("onError 'requeue' on a plain server: pushes a copy to this node (new id, tries 0, at the end), then acks the original", () => {
     const { queue, consumer } = queueWith(ns(2), { plain: true });
-    const events: FlowEvent[] = [];
-    let outcomes: AckOutcome<{ n: number }>[] = [];
-    testScheduler().run(() => {
-      const seen = new Set<number>();
-      consumer
-        .pull$<{ n: number }>({ maxMessages: 3, onEvent: (e) => events.push(e) })
-        .pipe(
-          ackOnComplete(
-            (m) => {
-              if (m.payload.n === 0 && !seen.has(0)) {
-                seen.add(0);
-                throw new Error('first try fails');
-              }
-            },
-            { onError: 'requeue', requeueDelay: { initial: 0 } },
-          ),
-        )
-        .subscribe((o) => (outcomes = [...outcomes, o]));
-    });
+    const { events, outcomes } = failFirstDeliveryOfN0(consumer);
     expect(outcomes.map(summary)).toEqual(['0:requeued', '1:acked', '0:acked']);
     const first = outcomes[0]!;
     expect(first.status === 'failed' && first.copy?.metadata.id).not.toBe(first.message.metadata.id);
@@ -173,25 +179,7 @@ describe('ackOnComplete', () => {
 
   it("onError 'requeue' where the server has nack: the message itself goes back, its tries kept", () => {
     const { queue, consumer } = queueWith(ns(2));
-    const events: FlowEvent[] = [];
-    let outcomes: AckOutcome<{ n: number }>[] = [];
-    testScheduler().run(() => {
-      const seen = new Set<number>();
-      consumer
-        .pull$<{ n: number }>({ maxMessages: 3, onEvent: (e) => events.push(e) })
-        .pipe(
-          ackOnComplete(
-            (m) => {
-              if (m.payload.n === 0 && !seen.has(0)) {
-                seen.add(0);
-                throw new Error('first try fails');
-              }
-            },
-            { onError: 'requeue', requeueDelay: { initial: 0 } },
-          ),
-        )
-        .subscribe((o) => (outcomes = [...outcomes, o]));
-    });
+    const { events, outcomes } = failFirstDeliveryOfN0(consumer);
     // Nacked, the message goes to the back of the queue, as a copy would, but it is the same one.
     expect(outcomes.map(summary)).toEqual(['0:requeued', '1:acked', '0:acked']);
     const [first, , again] = outcomes;
