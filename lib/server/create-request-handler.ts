@@ -179,7 +179,15 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
       createdTime: now,
       payload: asStoredPayload(body),
     };
-    await store.insert(message);
+    if (!bound) {
+      await store.insert(message);
+      return messageReply(201, message, true);
+    }
+    try {
+      await store.insert(message);
+    } finally {
+      bound.done(destination);
+    }
     return messageReply(201, message, true);
   };
   const show = withId((_call, id, node) => store.get(id, node).then(found()));

@@ -26,22 +26,28 @@ const MAX_TALLIES = 10_000;
  * The bound on the messages waiting for a node: `admit(destination)` says whether one more
  * push to it may be stored. It counts from the store at most every `refreshMs` per destination
  * and adds the pushes it admits in between, an upper bound; pushes that find the count stale wait
- * for one count together. So one server keeps a node at `max` at most (but for a push whose insert
- * takes longer than `refreshMs`). A node at the bound is counted again, at most every 50 ms, until
- * claims free room. Servers that share a store each see the others' pushes at their next count:
- * together they may pass `max` by the pushes of one `refreshMs`. A push admitted whose insert then
- * fails is counted until the next count.
+ * for one count together, and a count adds the inserts admitted and not yet `done`, which it may
+ * not see. So one server never lets a node past `max`. A node at the bound is counted again, at
+ * most every 50 ms, until claims free room. Servers that share a store each see the others'
+ * pushes at their next count: together they may pass `max` by the pushes of one `refreshMs`.
  *
  * @example
  * ```ts
  * const bound = waitingBound({ max: 10_000, count: (node) => store.countWaiting(node), clock: Date.now });
  * if (!(await bound.admit('bb'))) return errorReply(507, '...');
+ * try {
+ *   await store.insert(message);
+ * } finally {
+ *   bound.done('bb');
+ * }
  * ```
  */
 export function waitingBound(options: WaitingBoundOptions) {
   const { max, count, clock } = options;
   const refreshMs = options.refreshMs ?? 1_000;
   const tallies = new Map<string, Tally>();
+  /** Inserts admitted and not done, per destination: a count may not see them yet. */
+  const inserting = new Map<string, number>();
   /** Counts in flight, shared by the pushes to the same destination that wait for one. */
   const counting = new Map<string, Promise<Tally>>();
 
@@ -55,9 +61,10 @@ export function waitingBound(options: WaitingBoundOptions) {
     let pending = counting.get(destination);
     if (!pending) {
       const at = clock();
+      const unseen = inserting.get(destination) ?? 0;
       pending = count(destination)
         .then((counted) => {
-          const tally = { waiting: counted, at };
+          const tally = { waiting: counted + unseen, at };
           if (tallies.size >= MAX_TALLIES) forgetStale(at);
           tallies.set(destination, tally);
           return tally;
@@ -79,7 +86,14 @@ export function waitingBound(options: WaitingBoundOptions) {
       if (stale) tally = await recount(destination);
       if (!tally || tally.waiting >= max) return false;
       tally.waiting++;
+      inserting.set(destination, (inserting.get(destination) ?? 0) + 1);
       return true;
+    },
+    /** The insert of a push `admit` let through has ended, stored or failed. */
+    done(destination: string): void {
+      const left = (inserting.get(destination) ?? 0) - 1;
+      if (left > 0) inserting.set(destination, left);
+      else inserting.delete(destination);
     },
   };
 }

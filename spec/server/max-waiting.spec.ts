@@ -58,6 +58,25 @@ describe('maxWaitingPerNode: a bound on the messages waiting for a node', () => 
     expect(answers.filter((answer) => answer.status === 507)).toHaveLength(30);
   });
 
+  it('counts the pushes whose inserts are still under way: a slow store does not let a node past the bound', async () => {
+    const inner = createMemoryStore();
+    // Inserts that take longer than the 50 ms after which a full node is counted again.
+    const slow: MessageStore = {
+      ...inner,
+      insert: async (message) => {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await inner.insert(message);
+      },
+    };
+    const server = await serve({ store: slow, maxWaitingPerNode: 5 });
+    const a = nodeClient(server.url, 'aa');
+    const first = Array.from({ length: 5 }, (_, n) => a.push('bb', `m${String(n)}`));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the first five still inserting
+    const second = await Promise.all(Array.from({ length: 5 }, (_, n) => a.push('bb', `n${String(n)}`)));
+    expect((await Promise.all(first)).map((answer) => answer.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(second.map((answer) => answer.status)).toEqual([507, 507, 507, 507, 507]);
+  });
+
   it('gives the client a retryable queue-full error, that pushFrom retries until consumers free room', async () => {
     const server = await serve({ maxWaitingPerNode: 2 });
     const producer = createClient({ url: server.url, node: 'aa', token: 'DEFAULT_TOKEN' });
