@@ -125,14 +125,8 @@ export async function recoverStuck(
       metadata.processingTime !== undefined &&
       metadata.processingTime.getTime() <= before,
   );
-  const recovery = {
-    stuck,
-    recovered: [] as RecoveredStuck[],
-    settled: [] as SciroccoMessage[],
-    duplicated: [] as RecoveredStuck[],
-    failed: [] as StuckFailure[],
-    listFull: listed.value.length >= limit,
-  };
+  const fates: Recovery = { recovered: [], settled: [], duplicated: [], failed: [] };
+  const recovery = { stuck, ...fates, listFull: listed.value.length >= limit };
   if (options.dryRun === true || stuck.length === 0) return Ok(recovery);
   const extensions = await core.extensions(call);
   if (extensions.isErr()) return extensions;
@@ -141,11 +135,9 @@ export async function recoverStuck(
   return Ok(recovery);
 }
 
+/** The fates a recovery fills in, one list each. */
 type Recovery = {
-  recovered: RecoveredStuck[];
-  settled: SciroccoMessage[];
-  duplicated: RecoveredStuck[];
-  failed: StuckFailure[];
+  -readonly [K in 'recovered' | 'settled' | 'duplicated' | 'failed']: StuckRecovery[K][number][];
 };
 
 async function viaNack(core: RecoveryCore, message: SciroccoMessage, call: CallOptions, into: Recovery) {
