@@ -114,12 +114,18 @@ async function claimAndAck(
   return count / seconds;
 }
 
-const SETUPS: readonly Setup[] = [
-  { store: 'memory', instances: 1 },
-  { store: 'sqlite', instances: 1 },
-  { store: 'postgres', instances: 1 },
-  { store: 'postgres', instances: 3 },
-];
+/** `BENCH_STORES=sqlite` measures the memory store (the base of the ratios) and SQLite only. */
+const ONLY = process.env.BENCH_STORES?.split(',');
+const measured = (store: StoreKind) => store === 'memory' || !ONLY || ONLY.includes(store);
+
+const SETUPS: readonly Setup[] = (
+  [
+    { store: 'memory', instances: 1 },
+    { store: 'sqlite', instances: 1 },
+    { store: 'postgres', instances: 1 },
+    { store: 'postgres', instances: 3 },
+  ] as const
+).filter((setup) => measured(setup.store));
 
 const label = (setup: Setup) =>
   setup.instances === 1 ? setup.store : `${setup.store}, ${String(setup.instances)} instances`;
@@ -127,22 +133,23 @@ const label = (setup: Setup) =>
 /** Runs every store benchmark; gives the rows of its tables and the ratios to memory. */
 export async function storeBenchmarks() {
   const directory = mkdtempSync(join(tmpdir(), 'scirocco-bench-'));
-  const cluster = await startPostgresCluster({ durable: true });
+  const postgres = measured('postgres');
+  const cluster = postgres ? await startPostgresCluster({ durable: true }) : undefined;
   try {
     const cycles = await cycleTable(directory, cluster);
     const endToEnd = await endToEndTable(directory, cluster);
-    cluster.stop();
+    cluster?.stop();
     // Filling PostgreSQL with a million messages, one insert each, waits for the disk a million
     // times: the claim's cost is measured on a cluster of its own with fsync off.
-    const fast = await startPostgresCluster();
+    const fast = postgres ? await startPostgresCluster() : undefined;
     try {
       return { cycles, endToEnd, flat: await flatTable(directory, fast) };
     } finally {
-      fast.stop();
+      fast?.stop();
     }
   } finally {
     try {
-      cluster.stop();
+      cluster?.stop();
     } catch {
       // stopped already
     }
@@ -154,7 +161,7 @@ const cpuCells = (cpu: { server: Spread; database: Spread }, store: StoreKind) =
   [round(cpu.server.median), store === 'postgres' ? round(cpu.database.median) : '—'] as const;
 
 /** Claim + ack cycles per second, 1 and 8 consumers, on each setup. */
-async function cycleTable(directory: string, cluster: PostgresCluster) {
+async function cycleTable(directory: string, cluster: PostgresCluster | undefined) {
   const rows: (string | number)[][] = [];
   const memoryRates: Record<number, number> = {};
   for (const setup of SETUPS) {
@@ -200,7 +207,7 @@ async function cycleTable(directory: string, cluster: PostgresCluster) {
 const TARGETS: Partial<Record<StoreKind, number>> = { sqlite: 0.7, postgres: 0.5 };
 
 /** Push → pull → ack with the library (undici, concurrency 8), producer and consumers together. */
-async function endToEndTable(directory: string, cluster: PostgresCluster) {
+async function endToEndTable(directory: string, cluster: PostgresCluster | undefined) {
   const rows: (string | number)[][] = [];
   const count = 20_000;
   let memory = Number.NaN;
@@ -260,9 +267,9 @@ export const FLAT_CYCLES = 2_000;
  * Claim + ack cycles per second with 1,000 to 1,000,000 messages waiting for the node: each size
  * is preloaded with `FLAT_CYCLES` more per run, which the runs take.
  */
-async function flatTable(directory: string, cluster: PostgresCluster) {
+async function flatTable(directory: string, cluster: PostgresCluster | undefined) {
   const rows: (string | number)[][] = [];
-  for (const store of ['memory', 'sqlite', 'postgres'] as const) {
+  for (const store of (['memory', 'sqlite', 'postgres'] as const).filter(measured)) {
     const rates: number[] = [];
     for (const stored of STORED) {
       const node = freshNode();

@@ -1,5 +1,6 @@
 import { MESSAGE_COLUMNS, messageOfRow, timeColumns, type MessageRow } from './message-row.js';
 import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
+import { batchCalls } from './batch-calls.js';
 import { loadDriver } from './load-driver.js';
 
 /**
@@ -20,7 +21,8 @@ export interface SqliteStoreOptions {
    * loses nothing when the process dies (`kill -9`, a crash): a commit is in the log before the
    * push is answered. A power cut or an operating system crash can lose the last commits before
    * the log was synced (a push or an ack that was answered). `FULL` syncs the log at every commit,
-   * which survives those too, at the cost of a disk flush per push, claim and ack.
+   * which survives those too, at the cost of a disk flush per commit (a group of the writes
+   * that arrived together).
    * @default 'NORMAL'
    */
   readonly synchronous?: 'NORMAL' | 'FULL';
@@ -91,12 +93,14 @@ const payloadValue = (payload: StoredPayload) =>
 /**
  * Creates a {@link MessageStore} in a SQLite file, with `better-sqlite3` (an optional peer
  * dependency: `npm install better-sqlite3@^12`), loaded only now. Messages survive a restart and
- * a `kill -9`: each push, claim and ack is committed before the server answers it. The file uses
- * the write-ahead log (readers never wait for the writer); a claim is one `UPDATE … RETURNING`
- * in a `BEGIN IMMEDIATE` transaction, so that two processes on one file never claim the same
- * message, and finds its message through an index of the waiting messages of its destination,
- * so its cost does not grow with the processed messages kept. The schema is created, or migrated
- * from an older version, at open.
+ * a `kill -9`: each push, claim and ack is committed before the server answers it. The writes
+ * that arrive together (in one turn of the event loop) share one `BEGIN IMMEDIATE` transaction
+ * and one commit — group commit — and a failing one is undone alone. The file uses the
+ * write-ahead log (readers never wait for the writer); a claim is one `UPDATE … RETURNING` in
+ * that transaction, so that two processes on one file never claim the same message, and finds
+ * its message through an index of the waiting messages of its destination, so its cost does not
+ * grow with the processed messages kept. The schema is created, or migrated from an older
+ * version, at open.
  *
  * @param options - the file, and how often to wait for the disk.
  * @returns the store, open; `close()` closes the database.
@@ -129,9 +133,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
                   ORDER BY position LIMIT 1)
      RETURNING ${COLUMNS}`,
   );
-  const claimImmediately = db.transaction(
-    (destination: string, now: number) => claim.get({ destination, now }) as Row | undefined,
-  );
   const ack = statement(
     `UPDATE messages SET status = 'processed', processed_time = @now
      WHERE id = @id AND node_destination = @destination AND status = 'processing' RETURNING ${COLUMNS}`,
@@ -146,9 +147,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
   const recover = statement(
     `UPDATE messages SET status = 'pending', update_time = @now, position = ${NEXT_POSITION} + seq
      WHERE status = 'processing' AND processing_time <= @before`,
-  );
-  const recoverImmediately = db.transaction(
-    (before: number, now: number) => recover.run({ before, now }).changes,
   );
   const expire = statement(
     `DELETE FROM messages WHERE seq IN (
@@ -181,18 +179,45 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
     const [createdTime, scheduledTime, processingTime, processedTime, updateTime] = timeColumns(message);
     return { createdTime, scheduledTime, processingTime, processedTime, updateTime };
   };
-  // Each call is synchronous, so none interleaves with another in this process; the file's
-  // locks keep other processes out of a claim.
-  // (A throw in `work` rejects: the Promise constructor catches it.)
-  const answer = <T>(work: () => T): Promise<T> =>
+  // Reads run at once: each call is synchronous, so none interleaves with another in this
+  // process. (A throw in `work` rejects: the Promise constructor catches it.)
+  const read = <T>(work: () => T): Promise<T> =>
     new Promise((resolve) => {
       resolve(work());
     });
-  let closed = false;
+  // Writes are committed in groups: the ones of one turn of the event loop share a `BEGIN
+  // IMMEDIATE` transaction (the file's lock keeps other processes out of it) and one commit, and
+  // each is answered after that commit. A statement that fails is undone alone (SQLite's ABORT);
+  // an error that ends the transaction fails the whole group, since none of it was committed.
+  const write = batchCalls<() => unknown, unknown>({
+    maxBatch: 256,
+    maxInFlight: 1,
+    run: (works) => {
+      db.exec('BEGIN IMMEDIATE');
+      const outcomes: PromiseSettledResult<unknown>[] = [];
+      for (const work of works) {
+        try {
+          outcomes.push({ status: 'fulfilled', value: work() });
+        } catch (reason) {
+          if (!db.inTransaction) throw reason;
+          outcomes.push({ status: 'rejected', reason });
+        }
+      }
+      try {
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+      return outcomes;
+    },
+  });
+  const written = <T>(work: () => T) => write(work) as Promise<T>;
+  let closing: Promise<void> | undefined;
 
   return {
-    insert: (message) =>
-      answer(() => {
+    insert: async (message) => {
+      await written(() =>
         insert.run({
           id: message.id,
           nodeSource: message.nodeSource,
@@ -203,34 +228,38 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
           payloadKind: message.payload.kind,
           payload: payloadValue(message.payload),
           ...times(message),
-        });
-      }),
-    claimNextDue: (destination, now) =>
-      answer(() => row(claimImmediately.immediate(destination, now.getTime()))),
-    ack: (id, destination, now) => answer(() => row(ack.get({ id, destination, now: now.getTime() }))),
-    nack: (id, destination, now, dueAt) =>
-      answer(() => row(nack.get({ id, destination, now: now.getTime(), dueAt: dueAt?.getTime() ?? 0 }))),
+        }),
+      );
+    },
+    claimNextDue: async (destination, now) =>
+      row(await written(() => claim.get({ destination, now: now.getTime() }))),
+    ack: async (id, destination, now) =>
+      row(await written(() => ack.get({ id, destination, now: now.getTime() }))),
+    nack: async (id, destination, now, dueAt) =>
+      row(
+        await written(() => nack.get({ id, destination, now: now.getTime(), dueAt: dueAt?.getTime() ?? 0 })),
+      ),
     recoverStuck: (before, now) =>
-      answer(() => recoverImmediately.immediate(before.getTime(), now.getTime())),
-    deleteProcessed: (before, limit) => answer(() => expire.run({ before: before.getTime(), limit }).changes),
-    countWaiting: (destination) => answer(() => (waiting.get({ destination }) as { n: number }).n),
-    get: (id, node) => answer(() => row(get.get({ id, node }))),
-    list: (node, limit) => answer(() => (list.all({ node, limit }) as Row[]).map(fromRow)),
-    updatePayload: (id, source, payload, now) =>
-      answer(() =>
-        row(
+      written(() => recover.run({ before: before.getTime(), now: now.getTime() }).changes),
+    deleteProcessed: (before, limit) =>
+      written(() => expire.run({ before: before.getTime(), limit }).changes),
+    countWaiting: (destination) => read(() => (waiting.get({ destination }) as { n: number }).n),
+    get: (id, node) => read(() => row(get.get({ id, node }))),
+    list: (node, limit) => read(() => (list.all({ node, limit }) as Row[]).map(fromRow)),
+    updatePayload: async (id, source, payload, now) =>
+      row(
+        await written(() =>
           update.get({ id, source, kind: payload.kind, payload: payloadValue(payload), now: now.getTime() }),
         ),
       ),
-    deleteOne: (id, source) => answer(() => deleteOne.run({ id, source }).changes),
-    deleteMine: (source) => answer(() => deleteMine.run({ source }).changes),
-    wipe: () => answer(() => wipe.run().changes),
+    deleteOne: (id, source) => written(() => deleteOne.run({ id, source }).changes),
+    deleteMine: (source) => written(() => deleteMine.run({ source }).changes),
+    wipe: () => written(() => wipe.run().changes),
+    // After the writes already made: each of them is committed (or failed) first.
     close: () =>
-      answer(() => {
-        if (closed) return;
-        closed = true;
+      (closing ??= written(() => undefined).then(() => {
         db.close();
-      }),
+      })),
   };
 }
 
