@@ -116,6 +116,9 @@ async function claimAndAck(
 
 /** `BENCH_STORES=sqlite` measures the memory store (the base of the ratios) and SQLite only. */
 const ONLY = process.env.BENCH_STORES?.split(',');
+/** `BENCH_STORE_TABLES=endToEnd` runs that table alone (of `cycles`, `endToEnd`, `flat`). */
+const TABLES = process.env.BENCH_STORE_TABLES?.split(',');
+const runs = (table: 'cycles' | 'endToEnd' | 'flat') => !TABLES || TABLES.includes(table);
 const measured = (store: StoreKind) => store === 'memory' || !ONLY || ONLY.includes(store);
 
 const SETUPS: readonly Setup[] = (
@@ -136,14 +139,15 @@ export async function storeBenchmarks() {
   const postgres = measured('postgres');
   const cluster = postgres ? await startPostgresCluster({ durable: true }) : undefined;
   try {
-    const cycles = await cycleTable(directory, cluster);
-    const endToEnd = await endToEndTable(directory, cluster);
+    const cycles = runs('cycles') ? await cycleTable(directory, cluster) : [];
+    const endToEnd = runs('endToEnd') ? await endToEndTable(directory, cluster) : { rows: [], ratios: {} };
     cluster?.stop();
     // Filling PostgreSQL with a million messages, one insert each, waits for the disk a million
     // times: the claim's cost is measured on a cluster of its own with fsync off.
-    const fast = postgres ? await startPostgresCluster() : undefined;
+    const fast = postgres && runs('flat') ? await startPostgresCluster() : undefined;
     try {
-      return { cycles, endToEnd, flat: await flatTable(directory, fast) };
+      const flat = runs('flat') ? await flatTable(directory, fast) : { rows: [], stored: STORED };
+      return { cycles, endToEnd, flat };
     } finally {
       fast?.stop();
     }

@@ -1,4 +1,5 @@
 import { MESSAGE_COLUMNS, messageOfRow, timeColumns, type MessageRow } from './message-row.js';
+import { batchCalls } from './batch-calls.js';
 import { loadDriver } from './load-driver.js';
 import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 
@@ -35,7 +36,7 @@ const COLUMNS = MESSAGE_COLUMNS;
  * protocol's; every payload is bytes (text as UTF-8), since a TEXT column refuses a NUL character
  * that a text/plain payload may hold.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE messages (
      seq BIGSERIAL PRIMARY KEY,
      id TEXT NOT NULL UNIQUE,
@@ -69,6 +70,11 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX messages_processing ON messages (processing_time) WHERE status = 'processing';`,
   // 3: an index of the processed messages by time, for retention.
   `CREATE INDEX messages_processed ON messages (processed_time) WHERE status = 'processed';`,
+  // 4: the id as the primary key, and no index of seq alone: a claim and an ack write a new
+  // version of the row, with an entry in every index it belongs to, and seq's was one per write
+  // that no query needs (the lists read seq through the indexes by source and by destination).
+  `ALTER TABLE messages DROP CONSTRAINT messages_pkey, DROP CONSTRAINT messages_id_key,
+     ADD CONSTRAINT messages_pkey PRIMARY KEY (id);`,
 ];
 
 /** Only one instance sweeps stuck messages at a time (the others skip their turn). */
@@ -101,7 +107,8 @@ const bytesOf = (payload: StoredPayload) => {
  * connection): it locks the oldest due message of its destination with `FOR UPDATE SKIP LOCKED`
  * — concurrent claims, from any instance, skip each other's rows instead of waiting — and marks
  * it `processing`, through a partial index of the waiting messages per destination. Each push,
- * claim and ack is committed before the server answers it. The schema is created or migrated at
+ * claim and ack is committed before the server answers it; the ones that arrive together share
+ * a statement and a commit (group commit: one wait for the disk for many). The schema is created or migrated at
  * start, one instance at a time (an advisory lock).
  *
  * @param options - the connection URL, the schema and the pool size.
@@ -144,42 +151,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const changes = async (sql: string, values: unknown[]) => (await pool.query(sql, values)).rowCount ?? 0;
   let ended: Promise<void> | undefined;
 
+  const batched = batchedWrites(pool);
+
   return {
-    insert: async (message) => {
-      await pool.query(
-        `INSERT INTO messages (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          message.id,
-          message.nodeSource,
-          message.nodeDestination,
-          message.status,
-          message.tries,
-          message.payloadType,
-          message.payload.kind,
-          bytesOf(message.payload),
-          ...timeColumns(message),
-        ],
-      );
-    },
-    claimNextDue: (destination, now) =>
-      one(
-        `WITH next AS (
-           SELECT seq FROM messages
-           WHERE node_destination = $1 AND ${WAITING} AND (status = 'pending' OR scheduled_time <= $2)
-           ORDER BY position LIMIT 1
-           FOR UPDATE SKIP LOCKED
-         )
-         UPDATE messages SET status = 'processing', tries = tries + 1, processing_time = $2, update_time = $2
-         FROM next WHERE messages.seq = next.seq
-         RETURNING ${COLUMNS}`,
-        [destination, now.getTime()],
-      ),
-    ack: (id, destination, now) =>
-      one(
-        `UPDATE messages SET status = 'processed', processed_time = $3
-         WHERE id = $1 AND node_destination = $2 AND status = 'processing' RETURNING ${COLUMNS}`,
-        [id, destination, now.getTime()],
-      ),
+    insert: batched.insert,
+    claimNextDue: (destination, now) => batched.claim({ destination, now: now.getTime() }),
+    ack: (id, destination, now) => batched.ack({ id, destination, now: now.getTime() }),
     nack: (id, destination, now, dueAt) =>
       one(
         `UPDATE messages SET
@@ -203,8 +180,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
     deleteProcessed: (before, limit) =>
       changes(
-        `DELETE FROM messages WHERE seq IN (
-           SELECT seq FROM messages WHERE status = 'processed' AND processed_time <= $1
+        `DELETE FROM messages WHERE id IN (
+           SELECT id FROM messages WHERE status = 'processed' AND processed_time <= $1
            ORDER BY processed_time LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         [before.getTime(), limit],
       ),
@@ -223,11 +200,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     list: async (node, limit) =>
       (
         await pool.query<Row>(
-          `SELECT ${COLUMNS} FROM messages WHERE seq IN (
-             (SELECT seq FROM messages WHERE node_source = $1 ORDER BY seq LIMIT $2)
+          `SELECT ${COLUMNS} FROM (
+             (SELECT seq, ${COLUMNS} FROM messages WHERE node_source = $1 ORDER BY seq LIMIT $2)
              UNION
-             (SELECT seq FROM messages WHERE node_destination = $1 ORDER BY seq LIMIT $2)
-           ) ORDER BY seq LIMIT $2`,
+             (SELECT seq, ${COLUMNS} FROM messages WHERE node_destination = $1 ORDER BY seq LIMIT $2)
+           ) AS mine ORDER BY seq LIMIT $2`,
           [node, limit],
         )
       ).rows.map(fromRow),
@@ -243,6 +220,144 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     wipe: () => changes(`DELETE FROM messages`, []),
     close: () => (ended ??= pool.end()),
   };
+}
+
+/** Most calls in one statement of {@link batchedWrites}. */
+const MAX_BATCH = 100;
+
+/** Statements of one kind under way at once; the calls made meanwhile form the next one. */
+const MAX_IN_FLIGHT = 2;
+
+const fulfilled = <T>(value: T): PromiseSettledResult<T> => ({ status: 'fulfilled', value });
+
+/**
+ * Pushes, claims and acks in batches (group commit): the calls made together become one
+ * statement, one transaction and one wait for the disk, instead of one each. A lone call is sent
+ * at once; while statements run, the next calls gather.
+ */
+function batchedWrites(pool: import('pg').Pool) {
+  const insert = batchCalls<StoredMessage, undefined>({
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+    key: (message) => message.id,
+    run: async (messages) => {
+      const column = (pick: (message: StoredMessage) => unknown) => messages.map(pick);
+      const times = messages.map(timeColumns);
+      const result = await pool.query<{ id: string }>({
+        name: 'scirocco_insert',
+        text: `INSERT INTO messages (${COLUMNS})
+         SELECT id, node_source, node_destination, status, tries, payload_type, payload_kind, payload,
+           created_time, scheduled_time, processing_time, processed_time, update_time
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[],
+           $8::bytea[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[])
+           WITH ORDINALITY AS given(id, node_source, node_destination, status, tries, payload_type,
+             payload_kind, payload, created_time, scheduled_time, processing_time, processed_time,
+             update_time, n)
+         ORDER BY n
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id`,
+        values: [
+          column((m) => m.id),
+          column((m) => m.nodeSource),
+          column((m) => m.nodeDestination),
+          column((m) => m.status),
+          column((m) => m.tries),
+          column((m) => m.payloadType),
+          column((m) => m.payload.kind),
+          column((m) => bytesOf(m.payload)),
+          ...[0, 1, 2, 3, 4].map((t) => times.map((row) => row[t] ?? null)),
+        ],
+      });
+      const saved = new Set(result.rows.map((row) => row.id));
+      return messages.map((message) =>
+        saved.has(message.id)
+          ? fulfilled(undefined)
+          : { status: 'rejected', reason: new Error(`postgres: a message with id ${message.id} exists`) },
+      );
+    },
+  });
+
+  interface Claim {
+    readonly destination: string;
+    readonly now: number;
+  }
+  // The claims of one destination and one time are one statement: it locks as many of the
+  // oldest due messages as there are claims, and gives them out oldest first.
+  const claimSome = async (destination: string, now: number, count: number) => {
+    const result = await pool.query<Row & { position: string }>({
+      name: 'scirocco_claim',
+      text: `WITH next AS (
+         SELECT id AS next_id FROM messages
+         WHERE node_destination = $1 AND ${WAITING} AND (status = 'pending' OR scheduled_time <= $2)
+         ORDER BY position LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE messages SET status = 'processing', tries = tries + 1, processing_time = $2, update_time = $2
+       FROM next WHERE messages.id = next.next_id
+       RETURNING ${COLUMNS}, position`,
+      values: [destination, now, count],
+    });
+    return result.rows.sort((a, b) => Number(a.position) - Number(b.position)).map(fromRow);
+  };
+  const claim = batchCalls<Claim, StoredMessage | undefined>({
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+    run: async (claims) => {
+      const groups = new Map<string, number[]>();
+      claims.forEach((one, n) => {
+        const key = JSON.stringify([one.destination, one.now]);
+        groups.set(key, [...(groups.get(key) ?? []), n]);
+      });
+      const outcomes: PromiseSettledResult<StoredMessage | undefined>[] = claims.map(() =>
+        fulfilled(undefined),
+      );
+      await Promise.all(
+        [...groups.values()].map(async (indexes) => {
+          const first = claims[indexes[0] ?? 0] as Claim;
+          try {
+            const claimed = await claimSome(first.destination, first.now, indexes.length);
+            claimed.forEach((message, n) => (outcomes[indexes[n] ?? 0] = fulfilled(message)));
+          } catch (reason) {
+            for (const n of indexes) outcomes[n] = { status: 'rejected', reason };
+          }
+        }),
+      );
+      return outcomes;
+    },
+  });
+
+  interface Ack {
+    readonly id: string;
+    readonly destination: string;
+    readonly now: number;
+  }
+  // The rows are locked in one order (by id), so that two batches never wait for each other.
+  const ack = batchCalls<Ack, StoredMessage | undefined>({
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+    key: (one) => one.id,
+    run: async (acks) => {
+      const result = await pool.query<Row>({
+        name: 'scirocco_ack',
+        text: `WITH given AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS given(ack_id, ack_destination, ack_now)
+         ), target AS (
+           SELECT messages.id AS target_id, given.ack_now FROM messages
+           JOIN given ON messages.id = given.ack_id AND messages.node_destination = given.ack_destination
+           WHERE messages.status = 'processing'
+           ORDER BY messages.id
+           FOR UPDATE OF messages
+         )
+         UPDATE messages SET status = 'processed', processed_time = target.ack_now
+         FROM target WHERE messages.id = target.target_id
+         RETURNING ${COLUMNS}`,
+        values: [acks.map((one) => one.id), acks.map((one) => one.destination), acks.map((one) => one.now)],
+      });
+      const acked = new Map(result.rows.map((row) => [row.id, fromRow(row)]));
+      return acks.map((one) => fulfilled(acked.get(one.id)));
+    },
+  });
+  return { insert, claim, ack };
 }
 
 /** Creates the schema, or brings it to the latest version, under an advisory lock. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../lib/server/open-store.js';
-import { createPostgresStore } from '../../lib/server/postgres-store.js';
+import { createPostgresStore, MIGRATIONS } from '../../lib/server/postgres-store.js';
 import { describeMessageStore } from '../support/message-store-contract.js';
 import { freshPostgresUrl } from '../support/test-store.js';
 
@@ -31,5 +31,43 @@ describe('createPostgresStore', () => {
     expect(claimed).toMatchObject({ status: 'processing', tries: 1, payload: { kind: 'bytes' } });
     expect([...((claimed?.payload.value ?? []) as Uint8Array)]).toEqual([0, 1, 255]);
     await third.close?.();
+  });
+
+  it('migrates a database of an older schema, its messages kept', async () => {
+    const url = freshPostgresUrl();
+    const schema = new URL(url).searchParams.get('schema') ?? '';
+    const pg = (await import('pg')).default;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // The schema as version 3 left it, with a message waiting.
+      await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+      for (const sql of MIGRATIONS.slice(0, 3)) await client.query(sql);
+      await client.query(
+        `CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (3)`,
+      );
+      await client.query(
+        `INSERT INTO messages (id, node_source, node_destination, status, tries, payload_type, payload_kind,
+           payload, created_time) VALUES ('${'0'.repeat(23)}7', 'aa', 'bb', 'pending', 0, 'text/plain', 'text',
+           'hi', 1000)`,
+      );
+      const store = await openStore(url);
+      expect((await store.list('aa', 10)).map((m) => m.id)).toEqual(['0'.repeat(23) + '7']);
+      expect(await store.claimNextDue('bb', new Date(2_000))).toMatchObject({
+        tries: 1,
+        payload: { value: 'hi' },
+      });
+      await store.close?.();
+      const version = await client.query<{ version: number }>(`SELECT version FROM schema_version`);
+      expect(version.rows).toEqual([{ version: MIGRATIONS.length }]);
+      const key = await client.query<{ columns: string }>(
+        `SELECT string_agg(a.attname, ',') AS columns FROM pg_index i
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+         WHERE i.indrelid = '${schema}.messages'::regclass AND i.indisprimary`,
+      );
+      expect(key.rows).toEqual([{ columns: 'id' }]);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -67,6 +67,46 @@ export function describeMessageStore(name: string, create: () => MessageStore | 
       expect(new Set(ids).size).toBe(50);
     });
 
+    it('gives concurrent claims the oldest messages first, in the order of the calls', async () => {
+      const store = await fresh();
+      const waiting = [message(), message(), message()];
+      await Promise.all(waiting.map((m) => store.insert(m)));
+      const claims = await Promise.all([0, 1, 2, 3].map(() => store.claimNextDue('bb', at(1e6))));
+      expect(claims.map((claimed) => claimed?.id)).toEqual([...waiting.map((m) => m.id), undefined]);
+    });
+
+    it('acks a message once when acks race, and each concurrent ack its own message', async () => {
+      const store = await fresh();
+      const [m, other] = [message(), message()];
+      await Promise.all([store.insert(m), store.insert(other)]);
+      await store.claimNextDue('bb', at(10));
+      await store.claimNextDue('bb', at(10));
+      const acks = await Promise.all([
+        store.ack(m.id, 'bb', at(20)),
+        store.ack(m.id, 'bb', at(21)),
+        store.ack(other.id, 'bb', at(22)),
+        store.ack(other.id, 'cc', at(23)),
+      ]);
+      expect(acks.map((acked) => acked?.processedTime)).toEqual([at(20), undefined, at(22), undefined]);
+      expect(acks.map((acked) => acked?.id)).toEqual([m.id, undefined, other.id, undefined]);
+    });
+
+    it('keeps every message of concurrent pushes, in the order of the calls', async () => {
+      const store = await fresh();
+      const pushed = Array.from({ length: 20 }, (_, n) =>
+        message({
+          payload:
+            n % 2
+              ? { kind: 'bytes', value: new Uint8Array([n, 0, 255]) }
+              : { kind: 'json', value: `{"n":${String(n)}}` },
+        }),
+      );
+      await Promise.all(pushed.map((m) => store.insert(m)));
+      const listed = await store.list('bb', 100);
+      expect(listed.map((m) => m.id)).toEqual(pushed.map((m) => m.id));
+      expect(listed).toEqual(pushed);
+    });
+
     it('acks a processing message for its destination only, once', async () => {
       const store = await fresh();
       const m = message();
