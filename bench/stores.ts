@@ -43,6 +43,29 @@ function storeUrl(kind: StoreKind, directory: string, cluster: PostgresCluster |
   return `${cluster.url}?schema=bench_${fresh}`;
 }
 
+/**
+ * Drops a run's PostgreSQL schema and checkpoints, so that the next run measures neither the
+ * vacuuming of this one's dead rows nor the flushing of its pages; removes a SQLite file.
+ */
+async function forget(url: string): Promise<void> {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+    return;
+  }
+  if (!url.startsWith('postgres')) return;
+  const schema = new URL(url).searchParams.get('schema') ?? '';
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: url.split('?')[0] });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
+  }
+}
+
 /** Servers of one setup on one store (several only on PostgreSQL, which they share). */
 async function serve(setup: Setup, url: string, preload?: { count: number; node: string }) {
   const servers: ServerProcess[] = [];
@@ -174,7 +197,8 @@ async function cycleTable(directory: string, cluster: PostgresCluster | undefine
       const runs: Measured[] = [];
       for (let run = 0; run < STORE_RUNS; run++) {
         const node = freshNode();
-        const servers = await serve(setup, storeUrl(setup.store, directory, cluster));
+        const url = storeUrl(setup.store, directory, cluster);
+        const servers = await serve(setup, url);
         await worker({
           kind: 'fill',
           url: servers[0]?.url ?? '',
@@ -188,6 +212,7 @@ async function cycleTable(directory: string, cluster: PostgresCluster | undefine
         const rate = await claimAndAck(servers, node, consumers, count);
         runs.push({ rate, ...meter.read(count) });
         for (const s of servers) s.stop();
+        await forget(url);
       }
       const rate = spread(runs.map((r) => r.rate));
       if (setup.store === 'memory') memoryRates[consumers] = rate.median;
@@ -220,7 +245,8 @@ async function endToEndTable(directory: string, cluster: PostgresCluster | undef
     const runs: Measured[] = [];
     for (let run = 0; run < STORE_RUNS; run++) {
       const node = freshNode();
-      const servers = await serve(setup, storeUrl(setup.store, directory, cluster));
+      const url = storeUrl(setup.store, directory, cluster);
+      const servers = await serve(setup, url);
       const meter = cpuMeter(servers, setup.store === 'postgres' ? cluster : undefined);
       const base = { node, http: 'undici' as const, library: true, interval: 5 };
       const started = process.hrtime.bigint();
@@ -243,6 +269,7 @@ async function endToEndTable(directory: string, cluster: PostgresCluster | undef
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       runs.push({ rate: count / seconds, ...meter.read(count) });
       for (const s of servers) s.stop();
+      await forget(url);
     }
     const rate = spread(runs.map((r) => r.rate));
     if (setup.store === 'memory') memory = rate.median;
@@ -278,7 +305,8 @@ async function flatTable(directory: string, cluster: PostgresCluster | undefined
     for (const stored of STORED) {
       const node = freshNode();
       const started = Date.now();
-      const servers = await serve({ store, instances: 1 }, storeUrl(store, directory, cluster), {
+      const url = storeUrl(store, directory, cluster);
+      const servers = await serve({ store, instances: 1 }, url, {
         count: stored + FLAT_CYCLES * STORE_RUNS,
         node,
       });
@@ -289,6 +317,7 @@ async function flatTable(directory: string, cluster: PostgresCluster | undefined
       for (let run = 0; run < STORE_RUNS; run++)
         measured.push(await claimAndAck(servers, node, 8, FLAT_CYCLES));
       for (const s of servers) s.stop();
+      await forget(url);
       rates.push(spread(measured).median);
       log(`claim + ack with ${String(stored)} stored, ${store}: ${round(spread(measured).median)}/s`);
     }
