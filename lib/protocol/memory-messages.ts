@@ -61,14 +61,21 @@ export class MemoryMessages {
   }
 
   claimNextDue(destination: string, now: Date): StoredMessage | undefined {
-    let claimed: StoredMessage | undefined;
+    return this.claimDue(destination, now, 1)[0];
+  }
+
+  /** Claims the `max` oldest due messages of `destination` (fewer when fewer are due), oldest first. */
+  claimDue(destination: string, now: Date, max: number): StoredMessage[] {
+    const claimed: StoredMessage[] = [];
+    if (max < 1) return claimed;
     this.#waiting.get(destination)?.scan((id) => {
       const message = this.#messages.get(id);
       if (!message || !rules.isDue(message, now)) return true;
-      claimed = rules.claimed(message, now);
-      this.#messages.set(id, claimed);
+      const one = rules.claimed(message, now);
+      claimed.push(one);
+      this.#messages.set(id, one);
       this.#countWaiting(destination, -1);
-      return false;
+      return claimed.length < max;
     });
     this.#tidy(this.#waiting, destination);
     return claimed;

@@ -25,6 +25,8 @@ export function createMemoryStore(): MessageStore {
     },
     claimNextDue: (destination: string, now: Date) =>
       Promise.resolve(messages.claimNextDue(destination, now)),
+    claimDue: (destination: string, now: Date, max: number) =>
+      Promise.resolve(messages.claimDue(destination, now, max)),
     ack: (id: string, destination: string, now: Date) => Promise.resolve(messages.ack(id, destination, now)),
     nack: (id: string, destination: string, now: Date, dueAt?: Date) =>
       Promise.resolve(messages.nack(id, destination, now, dueAt)),

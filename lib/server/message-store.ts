@@ -41,6 +41,13 @@ export interface MessageStore {
    */
   claimNextDue(destination: string, now: Date): Promise<StoredMessage | undefined>;
   /**
+   * Claims, as {@link MessageStore.claimNextDue} does one, the `max` oldest due messages for
+   * `destination` (fewer when fewer are due; `max` is 1 or more), oldest first, in one step:
+   * concurrent calls never share a message. The base of batch claims; a store without it makes
+   * a server that claims one at a time.
+   */
+  claimDue?(destination: string, now: Date, max: number): Promise<readonly StoredMessage[]>;
+  /**
    * Marks message `id` `processed` (`processedTime` = `now`) if its destination is `destination`
    * and it is `processing`. Resolves to the updated message, or `undefined`.
    */

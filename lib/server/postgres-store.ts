@@ -155,7 +155,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   return {
     insert: batched.insert,
-    claimNextDue: (destination, now) => batched.claim({ destination, now: now.getTime() }),
+    claimNextDue: async (destination, now) =>
+      (await batched.claim({ destination, now: now.getTime(), max: 1 }))[0],
+    claimDue: (destination, now, max) => batched.claim({ destination, now: now.getTime(), max }),
     ack: (id, destination, now) => batched.ack({ id, destination, now: now.getTime() }),
     nack: (id, destination, now, dueAt) =>
       one(
@@ -280,9 +282,11 @@ function batchedWrites(pool: import('pg').Pool) {
   interface Claim {
     readonly destination: string;
     readonly now: number;
+    readonly max: number;
   }
   // The claims of one destination and one time are one statement: it locks as many of the
-  // oldest due messages as there are claims, and gives them out oldest first.
+  // oldest due messages as the claims want in all, and deals them out oldest first, in the order
+  // of the calls.
   const claimSome = async (destination: string, now: number, count: number) => {
     const result = await pool.query<Row & { position: string }>({
       name: 'scirocco_claim',
@@ -299,7 +303,7 @@ function batchedWrites(pool: import('pg').Pool) {
     });
     return result.rows.sort((a, b) => Number(a.position) - Number(b.position)).map(fromRow);
   };
-  const claim = batchCalls<Claim, StoredMessage | undefined>({
+  const claim = batchCalls<Claim, readonly StoredMessage[]>({
     maxBatch: MAX_BATCH,
     maxInFlight: MAX_IN_FLIGHT,
     run: async (claims) => {
@@ -308,15 +312,21 @@ function batchedWrites(pool: import('pg').Pool) {
         const key = JSON.stringify([one.destination, one.now]);
         groups.set(key, [...(groups.get(key) ?? []), n]);
       });
-      const outcomes: PromiseSettledResult<StoredMessage | undefined>[] = claims.map(() =>
-        fulfilled(undefined),
-      );
+      const outcomes: PromiseSettledResult<readonly StoredMessage[]>[] = [];
       await Promise.all(
         [...groups.values()].map(async (indexes) => {
-          const first = claims[indexes[0] ?? 0] as Claim;
+          const calls = indexes.map((n) => claims[n] as Claim);
+          const [first] = calls;
+          if (first === undefined) return;
           try {
-            const claimed = await claimSome(first.destination, first.now, indexes.length);
-            claimed.forEach((message, n) => (outcomes[indexes[n] ?? 0] = fulfilled(message)));
+            const claimed = await claimSome(
+              first.destination,
+              first.now,
+              calls.reduce((sum, one) => sum + one.max, 0),
+            );
+            indexes.forEach((n, k) => {
+              outcomes[n] = fulfilled(claimed.splice(0, calls[k]?.max ?? 0));
+            });
           } catch (reason) {
             for (const n of indexes) outcomes[n] = { status: 'rejected', reason };
           }

@@ -129,10 +129,14 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
   );
   const claim = statement(
     `UPDATE messages SET status = 'processing', tries = tries + 1, processing_time = @now, update_time = @now
-     WHERE seq = (SELECT seq FROM messages WHERE node_destination = @destination AND ${WAITING} AND ${DUE}
-                  ORDER BY position LIMIT 1)
-     RETURNING ${COLUMNS}`,
+     WHERE seq IN (SELECT seq FROM messages WHERE node_destination = @destination AND ${WAITING} AND ${DUE}
+                   ORDER BY position LIMIT @max)
+     RETURNING ${COLUMNS}, position`,
   );
+  const claimDue = (destination: string, now: Date, max: number) =>
+    written(() => claim.all({ destination, now: now.getTime(), max }) as (Row & { position: number })[]).then(
+      (rows) => rows.sort((a, b) => a.position - b.position).map(fromRow),
+    );
   const ack = statement(
     `UPDATE messages SET status = 'processed', processed_time = @now
      WHERE id = @id AND node_destination = @destination AND status = 'processing' RETURNING ${COLUMNS}`,
@@ -231,8 +235,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
         }),
       );
     },
-    claimNextDue: async (destination, now) =>
-      row(await written(() => claim.get({ destination, now: now.getTime() }))),
+    claimNextDue: async (destination, now) => (await claimDue(destination, now, 1))[0],
+    claimDue,
     ack: async (id, destination, now) =>
       row(await written(() => ack.get({ id, destination, now: now.getTime() }))),
     nack: async (id, destination, now, dueAt) =>

@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { MessageStore, StoredMessage } from '../../lib/server/message-store.js';
 
 let sequence = 0;
+
+/** The store's claimDue, which every store of this package has. */
+function claimDueOf(store: MessageStore) {
+  const { claimDue } = store;
+  if (!claimDue) throw new Error('the store has no claimDue');
+  return (destination: string, now: Date, max: number) => claimDue.call(store, destination, now, max);
+}
 const T0 = Date.UTC(2026, 10, 25, 12);
 const at = (ms: number) => new Date(T0 + ms);
 
@@ -73,6 +80,44 @@ export function describeMessageStore(name: string, create: () => MessageStore | 
       await Promise.all(waiting.map((m) => store.insert(m)));
       const claims = await Promise.all([0, 1, 2, 3].map(() => store.claimNextDue('bb', at(1e6))));
       expect(claims.map((claimed) => claimed?.id)).toEqual([...waiting.map((m) => m.id), undefined]);
+    });
+
+    it('claimDue: claims up to max, oldest first, due ones only, fewer when fewer are due', async () => {
+      const store = await fresh();
+      const claimDue = claimDueOf(store);
+      const [a, b] = [message(), message()];
+      const later = message({ status: 'scheduled', scheduledTime: at(500) });
+      const c = message();
+      for (const m of [a, b, later, c]) await store.insert(m);
+      await store.insert(message({ nodeDestination: 'cc' }));
+      const first = await claimDue('bb', at(100), 2);
+      expect(first.map((m) => [m.id, m.status, m.tries, m.processingTime])).toEqual([
+        [a.id, 'processing', 1, at(100)],
+        [b.id, 'processing', 1, at(100)],
+      ]);
+      expect((await claimDue('bb', at(100), 5)).map((m) => m.id)).toEqual([c.id]);
+      expect(await claimDue('bb', at(499), 5)).toEqual([]);
+      expect((await claimDue('bb', at(500), 5)).map((m) => m.id)).toEqual([later.id]);
+      expect((await store.get(a.id, 'aa'))?.status).toBe('processing');
+      expect(await store.countWaiting?.('bb')).toBe(0);
+    });
+
+    it('claimDue: concurrent calls never share a message, the earlier ones get the older', async () => {
+      const store = await fresh();
+      const claimDue = claimDueOf(store);
+      const waiting = Array.from({ length: 10 }, () => message());
+      await Promise.all(waiting.map((m) => store.insert(m)));
+      const [one, two, three, single] = await Promise.all([
+        claimDue('bb', at(1e6), 3),
+        claimDue('bb', at(1e6), 4),
+        claimDue('bb', at(1e6), 5),
+        store.claimNextDue('bb', at(1e6)),
+      ]);
+      const ids = waiting.map((m) => m.id);
+      expect(one.map((m) => m.id)).toEqual(ids.slice(0, 3));
+      expect(two.map((m) => m.id)).toEqual(ids.slice(3, 7));
+      expect(three.map((m) => m.id)).toEqual(ids.slice(7, 10));
+      expect(single).toBeUndefined();
     });
 
     it('acks a message once when acks race, and each concurrent ack its own message', async () => {
