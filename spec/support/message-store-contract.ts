@@ -5,9 +5,9 @@ let sequence = 0;
 
 /** The store's claimDue, which every store of this package has. */
 function claimDueOf(store: MessageStore) {
-  const { claimDue } = store;
-  if (!claimDue) throw new Error('the store has no claimDue');
-  return (destination: string, now: Date, max: number) => claimDue.call(store, destination, now, max);
+  if (!store.claimDue) throw new Error('the store has no claimDue');
+  return (destination: string, now: Date, max: number) =>
+    store.claimDue?.(destination, now, max) ?? Promise.reject(new Error('the store has no claimDue'));
 }
 const T0 = Date.UTC(2026, 10, 25, 12);
 const at = (ms: number) => new Date(T0 + ms);
