@@ -18,6 +18,11 @@ export interface ServerExtensions {
   readonly processingTimeoutMs?: number;
   /** The most messages that may wait for one node: a push past it is answered 507. */
   readonly maxWaitingPerNode?: number;
+  /**
+   * `GET /messageQueue/batch?max=N` claims up to this many messages in one request (`N` at most
+   * this), answered as a list is.
+   */
+  readonly maxBatchPull?: number;
 }
 
 /**
@@ -42,6 +47,7 @@ export const EXTENSIONS_HEADER = 'Scirocco-Extensions';
  *
  * formatExtensions({ nack: true, processingTimeoutMs: 30_000 }); // 'nack, processing-timeout=30000'
  * formatExtensions({ nack: true, maxWaitingPerNode: 100_000 }); // 'nack, max-waiting=100000'
+ * formatExtensions({ nack: true, maxBatchPull: 100 }); // 'nack, batch-pull=100'
  * ```
  */
 export function formatExtensions(extensions: ServerExtensions): string {
@@ -53,6 +59,7 @@ export function formatExtensions(extensions: ServerExtensions): string {
   if (extensions.maxWaitingPerNode !== undefined) {
     names.push(`max-waiting=${String(extensions.maxWaitingPerNode)}`);
   }
+  if (extensions.maxBatchPull !== undefined) names.push(`batch-pull=${String(extensions.maxBatchPull)}`);
   return names.join(', ');
 }
 
@@ -69,7 +76,7 @@ export function formatExtensions(extensions: ServerExtensions): string {
  */
 export function parseExtensions(header: string | undefined): ServerExtensions {
   let nack = false;
-  const numbers: { processingTimeoutMs?: number; maxWaitingPerNode?: number } = {};
+  const numbers: { processingTimeoutMs?: number; maxWaitingPerNode?: number; maxBatchPull?: number } = {};
   for (const item of (header ?? '').split(',')) {
     const [name = '', value] = item.trim().toLowerCase().split('=');
     if (name === 'nack') nack = true;
@@ -77,6 +84,7 @@ export function parseExtensions(header: string | undefined): ServerExtensions {
     if (number === undefined) continue;
     if (name === 'processing-timeout') numbers.processingTimeoutMs = number;
     if (name === 'max-waiting') numbers.maxWaitingPerNode = number;
+    if (name === 'batch-pull' && number > 0) numbers.maxBatchPull = number;
   }
   return { nack, ...numbers };
 }

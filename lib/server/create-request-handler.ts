@@ -129,6 +129,32 @@ function asStoredPayload(body: RequestBody): StoredPayload {
 const nackable = (options: HandlerOptions): boolean =>
   options.plain !== true && options.store.nack !== undefined;
 
+/** Whether the server offers batch pulls: its store can claim several at once, and it is not plain. */
+const batchPullable = (options: HandlerOptions): boolean =>
+  options.plain !== true && options.store.claimDue !== undefined;
+
+/** The `max` of a batch pull (`most` when absent), or the 400 answer to a bad one. */
+function batchMax(values: readonly string[], most: number): number | Reply {
+  const [text] = values;
+  if (values.length === 0 || text === '') return most;
+  if (
+    values.length > 1 ||
+    text === undefined ||
+    !/^\d{1,6}$/.test(text) ||
+    Number(text) < 1 ||
+    Number(text) > most
+  ) {
+    return errorReply(400, 'Validation failed', {
+      max: {
+        message: `max must be one whole number from 1 to ${String(most)}.`,
+        path: 'max',
+        value: values.length > 1 ? values : text,
+      },
+    });
+  }
+  return Number(text);
+}
+
 /** The `delay` of a nack, in milliseconds (0 when absent), or the 400 answer to a bad one. */
 function nackDelay(text: string | null): number | Reply {
   if (text === null || text === '') return 0;
@@ -202,6 +228,7 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
             ? {}
             : { processingTimeoutMs: options.processingTimeoutMs }),
           ...(bound === undefined ? {} : { maxWaitingPerNode: bound.max }),
+          ...(batchPullable(options) ? { maxBatchPull: limits.maxListMessages } : {}),
         });
   const info: Reply =
     extensions === ''
@@ -216,6 +243,15 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
         return claimed ? messageReply(200, claimed) : emptyReply(204);
       },
       HEAD: () => Promise.resolve(emptyReply(204)), // a HEAD never claims a message
+    },
+    // Claims up to `max` messages (at most a list's limit), answered as a list is: the oldest first.
+    batchPull: {
+      GET: async ({ node, now, url }) => {
+        const max = batchMax(new URLSearchParams(url.search).getAll('max'), limits.maxListMessages);
+        if (typeof max !== 'number') return max;
+        return listReply(node === undefined ? [] : ((await store.claimDue?.(node, now, max)) ?? []));
+      },
+      HEAD: () => Promise.resolve(emptyReply(204)),
     },
     ack: { PATCH: withId(({ now }, id, node) => store.ack(id, node, now).then(found())) },
     nack: {
@@ -289,8 +325,14 @@ export function createRequestHandler(
       return reply(errorReply(400, INVALID_CONTENT_TYPE));
     }
     const route = matchRoute(url.pathname);
-    // The nack extension exists only where the store can nack: elsewhere, an unknown route.
-    if (!route || (route.name === 'nack' && !nackable(options))) return reply(NOT_FOUND());
+    // An extension exists only where the store has it: elsewhere, an unknown route.
+    if (
+      !route ||
+      (route.name === 'nack' && !nackable(options)) ||
+      (route.name === 'batchPull' && !batchPullable(options))
+    ) {
+      return reply(NOT_FOUND());
+    }
     if (method === 'OPTIONS') {
       const allow = ROUTE_METHODS[route.name].join(',');
       return reply({

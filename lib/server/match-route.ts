@@ -1,5 +1,6 @@
 /** The resources of the protocol. */
-export type RouteName = 'info' | 'queue' | 'ack' | 'nack' | 'messages' | 'message' | 'globalDataSpace';
+export type RouteName =
+  'info' | 'queue' | 'batchPull' | 'ack' | 'nack' | 'messages' | 'message' | 'globalDataSpace';
 
 /** A matched route: its name and, for single-message routes, the id segment as sent. */
 export interface Route {
@@ -11,6 +12,7 @@ export interface Route {
 export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = Object.freeze({
   info: ['GET', 'HEAD'],
   queue: ['GET', 'HEAD', 'POST'],
+  batchPull: ['GET', 'HEAD'],
   ack: ['PATCH'],
   nack: ['PATCH'],
   messages: ['GET', 'HEAD', 'DELETE'],
@@ -46,6 +48,11 @@ export function matchRoute(pathname: string): Route | undefined {
     if (head === 'messages') return { name: 'messages' };
     if (head === 'globaldataspace') return { name: 'globalDataSpace' };
     return undefined;
+  }
+  // The batch-pull extension: not an id (`t` and `h` are not hexadecimal), so the original and a
+  // server without it answer it as an unknown route.
+  if (head === 'messagequeue' && last === undefined && encodedId.toLowerCase() === 'batch') {
+    return { name: 'batchPull' };
   }
   const id = decodedId(encodedId);
   if (id === undefined || !HEX.test(id)) return undefined;

@@ -12,10 +12,10 @@ const idOf = (res: WireResponse) => res.headers['scirocco-id']!;
 describe('extensions: discovery', () => {
   const srv = useServer();
 
-  it('advertises nack in the Scirocco-Extensions header of GET /, the body the original one', async () => {
+  it('advertises nack and batch-pull in the Scirocco-Extensions header of GET /, the body the original one', async () => {
     const res = await send(srv.url);
     expect(res.status).toBe(200);
-    expect(res.headers['scirocco-extensions']).toBe('nack');
+    expect(res.headers['scirocco-extensions']).toBe('nack, batch-pull=100');
     expect(res.json()).toEqual({
       name: 'DDS endpoint.',
       author: 'eloylp',
@@ -111,7 +111,9 @@ describe('the processing timeout', () => {
     const clock = manualClock();
     const server = await startServer({ port: 0, ...testStore(), processingTimeoutMs: 200, clock: clock.now });
     servers.push(server);
-    expect((await send(server.url)).headers['scirocco-extensions']).toBe('nack, processing-timeout=200');
+    expect((await send(server.url)).headers['scirocco-extensions']).toBe(
+      'nack, processing-timeout=200, batch-pull=100',
+    );
     const a = nodeClient(server.url, 'af123');
     await a.push('af123', 'stuck');
     const id = idOf(await a.pull());

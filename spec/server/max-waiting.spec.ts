@@ -25,7 +25,9 @@ describe('maxWaitingPerNode: a bound on the messages waiting for a node', () => 
   it('answers 507 past the bound, for that node only, and takes pushes again once a claim frees room', async () => {
     const clock = manualClock();
     const server = await serve({ maxWaitingPerNode: 3, clock: clock.now });
-    expect((await send(server.url)).headers['scirocco-extensions']).toBe('nack, max-waiting=3');
+    expect((await send(server.url)).headers['scirocco-extensions']).toBe(
+      'nack, max-waiting=3, batch-pull=100',
+    );
     const a = nodeClient(server.url, 'aa');
     const b = nodeClient(server.url, 'bb');
     expect((await a.push('bb', 'm0')).status).toBe(201);
