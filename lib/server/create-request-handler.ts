@@ -125,13 +125,12 @@ function asStoredPayload(body: RequestBody): StoredPayload {
   return body.kind === 'none' ? { kind: 'json', value: '{}' } : body;
 }
 
-/** Whether the server offers nack: its store can, and it is not plain. */
-const nackable = (options: HandlerOptions): boolean =>
-  options.plain !== true && options.store.nack !== undefined;
-
-/** Whether the server offers batch pulls: its store can claim several at once, and it is not plain. */
-const batchPullable = (options: HandlerOptions): boolean =>
-  options.plain !== true && options.store.claimDue !== undefined;
+/**
+ * Whether the server offers the extension that a store method makes (nack: `nack`; batch pulls:
+ * `claimDue`): its store has it, and the server is not plain.
+ */
+const offers = (options: HandlerOptions, method: 'nack' | 'claimDue'): boolean =>
+  options.plain !== true && options.store[method] !== undefined;
 
 /** The `max` of a batch pull (`most` when absent), or the 400 answer to a bad one. */
 function batchMax(values: readonly string[], most: number): number | Reply {
@@ -223,12 +222,12 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     options.plain === true
       ? ''
       : formatExtensions({
-          nack: nackable(options),
+          nack: offers(options, 'nack'),
           ...(options.processingTimeoutMs === undefined
             ? {}
             : { processingTimeoutMs: options.processingTimeoutMs }),
           ...(bound === undefined ? {} : { maxWaitingPerNode: bound.max }),
-          ...(batchPullable(options) ? { maxBatchPull: limits.maxListMessages } : {}),
+          ...(offers(options, 'claimDue') ? { maxBatchPull: limits.maxListMessages } : {}),
         });
   const info: Reply =
     extensions === ''
@@ -328,8 +327,8 @@ export function createRequestHandler(
     // An extension exists only where the store has it: elsewhere, an unknown route.
     if (
       !route ||
-      (route.name === 'nack' && !nackable(options)) ||
-      (route.name === 'batchPull' && !batchPullable(options))
+      (route.name === 'nack' && !offers(options, 'nack')) ||
+      (route.name === 'batchPull' && !offers(options, 'claimDue'))
     ) {
       return reply(NOT_FOUND());
     }

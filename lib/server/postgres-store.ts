@@ -108,8 +108,8 @@ const bytesOf = (payload: StoredPayload) => {
  * — concurrent claims, from any instance, skip each other's rows instead of waiting — and marks
  * it `processing`, through a partial index of the waiting messages per destination. Each push,
  * claim and ack is committed before the server answers it; the ones that arrive together share
- * a statement and a commit (group commit: one wait for the disk for many). The schema is created or migrated at
- * start, one instance at a time (an advisory lock).
+ * a statement and a commit (group commit: one wait for the disk for many). The schema is created
+ * or migrated at start, one instance at a time (an advisory lock).
  *
  * @param options - the connection URL, the schema and the pool size.
  * @returns the store, connected; `close()` ends its pool.
