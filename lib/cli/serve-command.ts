@@ -57,6 +57,10 @@ Options:
       --max-waiting N
                     the most messages waiting for one node; a push past it
                     is answered 507 (env SCIROCCO_MAX_WAITING, default none)
+      --max-pull-wait DURATION
+                    the longest a pull may wait for a message (long polling,
+                    an extension), or off (env SCIROCCO_MAX_PULL_WAIT,
+                    default 20s)
       --plain       serve the original protocol only, no extension: to test
                     clients against it
   -v, --verbose     log one line per request to stderr (never a header)
@@ -102,6 +106,7 @@ type ConnectionOptions = Pick<
   | 'processingTimeoutMs'
   | 'retainProcessedMs'
   | 'maxWaitingPerNode'
+  | 'maxPullWaitMs'
 >;
 
 const CONNECTION_FLAGS = [
@@ -112,6 +117,7 @@ const CONNECTION_FLAGS = [
   ['processing-timeout', 'SCIROCCO_PROCESSING_TIMEOUT', 'processingTimeoutMs'],
   ['retain-processed', 'SCIROCCO_RETAIN_PROCESSED', 'retainProcessedMs'],
   ['max-waiting', 'SCIROCCO_MAX_WAITING', 'maxWaitingPerNode'],
+  ['max-pull-wait', 'SCIROCCO_MAX_PULL_WAIT', 'maxPullWaitMs'],
 ] as const;
 
 /** The slow-client limits from their flags, or else their environment variables. */
@@ -132,12 +138,14 @@ function connectionOptions(
           : undefined
         : key === 'retainProcessedMs' && text === 'forever'
           ? Infinity
-          : parseDuration(text);
-    if (value === undefined || value <= 0) {
+          : key === 'maxPullWaitMs' && text === 'off'
+            ? 0
+            : parseDuration(text);
+    if (value === undefined || (value <= 0 && key !== 'maxPullWaitMs')) {
       const expected =
         key === 'maxConnections' || key === 'maxWaitingPerNode'
           ? 'a positive whole number'
-          : 'a duration such as 10s or 500ms';
+          : `a duration such as 10s or 500ms${key === 'maxPullWaitMs' ? ', or off' : ''}`;
       throw new UsageError(`${from} must be ${expected}, got ${JSON.stringify(text)}`);
     }
     options[key] = value;

@@ -81,6 +81,22 @@ export class MemoryMessages {
     return claimed;
   }
 
+  /**
+   * When the next waiting message of `destination` is due: `now` when one is due already, the
+   * earliest `scheduledTime` otherwise, `undefined` when none waits.
+   */
+  nextDue(destination: string, now: Date): Date | undefined {
+    let next: number | undefined;
+    this.#waiting.get(destination)?.scan((id) => {
+      const message = this.#messages.get(id);
+      if (!message) return true;
+      const at = rules.isDue(message, now) ? now.getTime() : (message.scheduledTime?.getTime() ?? 0);
+      if (next === undefined || at < next) next = at;
+      return next > now.getTime();
+    });
+    return next === undefined ? undefined : new Date(next);
+  }
+
   ack(id: string, destination: string, now: Date): StoredMessage | undefined {
     const message = this.#messages.get(id);
     if (!message || !rules.canAck(message, destination)) return undefined;

@@ -23,6 +23,11 @@ export interface ServerExtensions {
    * this), answered as a list is.
    */
   readonly maxBatchPull?: number;
+  /**
+   * Long polling: a pull (`GET /messageQueue?wait=MS`, and a batch pull) may wait up to this many
+   * milliseconds for a message to become due before it answers that none is.
+   */
+  readonly maxPullWaitMs?: number;
 }
 
 /**
@@ -48,6 +53,7 @@ export const EXTENSIONS_HEADER = 'Scirocco-Extensions';
  * formatExtensions({ nack: true, processingTimeoutMs: 30_000 }); // 'nack, processing-timeout=30000'
  * formatExtensions({ nack: true, maxWaitingPerNode: 100_000 }); // 'nack, max-waiting=100000'
  * formatExtensions({ nack: true, maxBatchPull: 100 }); // 'nack, batch-pull=100'
+ * formatExtensions({ nack: true, maxPullWaitMs: 20_000 }); // 'nack, long-poll=20000'
  * ```
  */
 export function formatExtensions(extensions: ServerExtensions): string {
@@ -60,6 +66,7 @@ export function formatExtensions(extensions: ServerExtensions): string {
     names.push(`max-waiting=${String(extensions.maxWaitingPerNode)}`);
   }
   if (extensions.maxBatchPull !== undefined) names.push(`batch-pull=${String(extensions.maxBatchPull)}`);
+  if (extensions.maxPullWaitMs !== undefined) names.push(`long-poll=${String(extensions.maxPullWaitMs)}`);
   return names.join(', ');
 }
 
@@ -76,7 +83,12 @@ export function formatExtensions(extensions: ServerExtensions): string {
  */
 export function parseExtensions(header: string | undefined): ServerExtensions {
   let nack = false;
-  const numbers: { processingTimeoutMs?: number; maxWaitingPerNode?: number; maxBatchPull?: number } = {};
+  const numbers: {
+    processingTimeoutMs?: number;
+    maxWaitingPerNode?: number;
+    maxBatchPull?: number;
+    maxPullWaitMs?: number;
+  } = {};
   for (const item of (header ?? '').split(',')) {
     const [name = '', value] = item.trim().toLowerCase().split('=');
     if (name === 'nack') nack = true;
@@ -85,6 +97,7 @@ export function parseExtensions(header: string | undefined): ServerExtensions {
     if (name === 'processing-timeout') numbers.processingTimeoutMs = number;
     if (name === 'max-waiting') numbers.maxWaitingPerNode = number;
     if (name === 'batch-pull' && number > 0) numbers.maxBatchPull = number;
+    if (name === 'long-poll' && number > 0) numbers.maxPullWaitMs = number;
   }
   return { nack, ...numbers };
 }

@@ -1,12 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createDueWaiters, type DueWaiters } from './due-waiters.js';
 import { payloadKindOfContentType } from '../protocol/payload-kind.js';
 import { SERVER_INFO } from '../protocol/server-info.js';
 import { MESSAGE_ID_PATTERN } from '../protocol/validation.js';
 import { corsPolicy, type CorsOrigins } from './cors.js';
 import { listLimit } from './list-limit.js';
 import { matchRoute, ROUTE_METHODS, type RouteName } from './match-route.js';
-import type { MessageStore, StoredPayload } from './message-store.js';
+import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
+import { claimOrWait } from './claim-or-wait.js';
 import { createObjectIdGenerator } from '../protocol/object-id.js';
 import { EXTENSIONS_HEADER, formatExtensions } from '../protocol/server-extensions.js';
 import { readPushFields } from './push-fields.js';
@@ -43,13 +45,44 @@ export interface HandlerOptions {
   readonly plain?: boolean | undefined;
   /** The most messages that may wait for one node; a push past it is answered 507. */
   readonly maxWaitingPerNode?: number | undefined;
+  /**
+   * Long polling: the most milliseconds a pull may wait for a message (`?wait=MS`); 0 offers no
+   * long polling. @default DEFAULT_MAX_PULL_WAIT_MS
+   */
+  readonly maxPullWaitMs?: number | undefined;
+  /**
+   * The pulls that wait, shared with what else makes messages due (a processing-timeout sweep)
+   * and closed with the server, which then answers every waiting pull at once. @default its own
+   */
+  readonly waiters?: DueWaiters | undefined;
 }
+
+/**
+ * How long a pull may wait for a message unless the server is told otherwise: 20 s, the longest
+ * wait of SQS, and well below the idle timeouts of the usual proxies (60 s).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_PULL_WAIT_MS, startServer } from 'scirocco-rx/server';
+ *
+ * const server = await startServer({ maxPullWaitMs: DEFAULT_MAX_PULL_WAIT_MS / 2 });
+ * await server.close();
+ * ```
+ */
+export const DEFAULT_MAX_PULL_WAIT_MS = 20_000;
+
+/**
+ * The least time a waiting pull waits before it looks again for a message its store says is due
+ * but that its claim did not get (locked by a claim of another server, about to be committed).
+ */
+const DUE_RECHECK_MS = 10;
 
 const INVALID_CONTENT_TYPE =
   'Please, specify a valid Content-Type values. Valid choices are .. text/plain, application/json, application/octet-stream';
 
 interface Call {
   readonly req: IncomingMessage;
+  readonly res: ServerResponse;
   readonly body: RequestBody;
   readonly node: string | undefined;
   /** The message id in lowercase, when the route has one of 24 hex characters. */
@@ -129,24 +162,36 @@ function asStoredPayload(body: RequestBody): StoredPayload {
  * Whether the server offers the extension that a store method makes (nack: `nack`; batch pulls:
  * `claimDue`): its store has it, and the server is not plain.
  */
-const offers = (options: HandlerOptions, method: 'nack' | 'claimDue'): boolean =>
+const offers = (options: HandlerOptions, method: 'nack' | 'claimDue' | 'nextDue'): boolean =>
   options.plain !== true && options.store[method] !== undefined;
 
-/** The `max` of a batch pull (`most` when absent), or the 400 answer to a bad one. */
-function batchMax(values: readonly string[], most: number): number | Reply {
+/** A whole number of a query (`max`, `wait`): how to read it. */
+interface QueryNumber {
+  readonly name: string;
+  readonly least: number;
+  readonly most: number;
+  /** Its value when the query has none. */
+  readonly absent: number;
+  /** What it counts, in the error's words: `'milliseconds '`, or `''`. */
+  readonly unit?: string;
+}
+
+/** A whole number of the query, or the 400 answer to a bad one (two of them, say). */
+function queryNumber(search: string, { name, least, most, absent, unit = '' }: QueryNumber): number | Reply {
+  const values = search === '' ? [] : new URLSearchParams(search).getAll(name);
   const [text] = values;
-  if (values.length === 0 || text === '') return most;
+  if (values.length === 0 || text === '') return absent;
   if (
     values.length > 1 ||
     text === undefined ||
-    !/^\d{1,6}$/.test(text) ||
-    Number(text) < 1 ||
+    !/^\d{1,9}$/.test(text) ||
+    Number(text) < least ||
     Number(text) > most
   ) {
     return errorReply(400, 'Validation failed', {
-      max: {
-        message: `max must be one whole number from 1 to ${String(most)}.`,
-        path: 'max',
+      [name]: {
+        message: `${name} must be one whole number ${unit}from ${String(least)} to ${String(most)}.`,
+        path: name,
         value: values.length > 1 ? values : text,
       },
     });
@@ -190,6 +235,45 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
       ? undefined
       : waitingBound({ max: maxWaitingPerNode, count: countWaiting, clock: options.clock });
 
+  const waiters = options.waiters ?? createDueWaiters();
+  const maxWait = offers(options, 'nextDue') ? (options.maxPullWaitMs ?? DEFAULT_MAX_PULL_WAIT_MS) : 0;
+  // Another server's pushes and nacks, where the store tells of them.
+  if (maxWait > 0) {
+    store.watchDue?.((destination) => {
+      if (destination === undefined) waiters.notifyAll();
+      else waiters.notify(destination, Infinity);
+    });
+  }
+  /** Wakes the pulls that wait for what `message` makes due: now, or at its scheduled time. */
+  const due = (message: StoredMessage) => {
+    if (message.status === 'pending') waiters.notify(message.nodeDestination);
+    else if (message.scheduledTime) {
+      waiters.notifyAt(message.nodeDestination, message.scheduledTime.getTime() - options.clock());
+    }
+  };
+  /** A pull's wait, where the server offers long polling (elsewhere `wait` is ignored, as the original does). */
+  const pullWait = (search: string) =>
+    maxWait > 0
+      ? queryNumber(search, { name: 'wait', least: 0, most: maxWait, absent: 0, unit: 'of milliseconds ' })
+      : 0;
+  const claimFor = (
+    call: Call,
+    node: string,
+    waitMs: number,
+    claim: (now: Date) => Promise<readonly StoredMessage[]>,
+  ) =>
+    claimOrWait({
+      store,
+      waiters,
+      clock: options.clock,
+      claim,
+      destination: node,
+      waitMs,
+      res: call.res,
+      recheckMs: DUE_RECHECK_MS,
+      log: options.log,
+    });
+
   const push: Action = async ({ req, body, now }) => {
     const contentType = req.headers['content-type'] ?? '';
     const fields = readPushFields(req.headers, contentType, now.getTime());
@@ -206,6 +290,7 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     };
     if (!bound) {
       await store.insert(message);
+      due(message);
       return messageReply(201, message, true);
     }
     try {
@@ -213,6 +298,7 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     } finally {
       bound.done(destination);
     }
+    due(message);
     return messageReply(201, message, true);
   };
   const show = withId((_call, id, node) => store.get(id, node).then(found()));
@@ -228,6 +314,7 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
             : { processingTimeoutMs: options.processingTimeoutMs }),
           ...(bound === undefined ? {} : { maxWaitingPerNode: bound.max }),
           ...(offers(options, 'claimDue') ? { maxBatchPull: limits.maxListMessages } : {}),
+          ...(maxWait > 0 ? { maxPullWaitMs: maxWait } : {}),
         });
   const info: Reply =
     extensions === ''
@@ -237,18 +324,32 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     info: { GET: () => Promise.resolve(info) },
     queue: {
       POST: push,
-      GET: async ({ node, now }) => {
-        const claimed = node === undefined ? undefined : await store.claimNextDue(node, now);
+      GET: async (call) => {
+        const { node, url } = call;
+        const waitMs = pullWait(url.search);
+        if (typeof waitMs !== 'number') return waitMs;
+        if (node === undefined) return emptyReply(204);
+        const [claimed] = await claimFor(call, node, waitMs, async (now) => {
+          const one = await store.claimNextDue(node, now);
+          return one ? [one] : [];
+        });
         return claimed ? messageReply(200, claimed) : emptyReply(204);
       },
       HEAD: () => Promise.resolve(emptyReply(204)), // a HEAD never claims a message
     },
     // Claims up to `max` messages (at most a list's limit), answered as a list is: the oldest first.
     batchPull: {
-      GET: async ({ node, now, url }) => {
-        const max = batchMax(new URLSearchParams(url.search).getAll('max'), limits.maxListMessages);
+      GET: async (call) => {
+        const { node, url } = call;
+        const most = limits.maxListMessages;
+        const max = queryNumber(url.search, { name: 'max', least: 1, most, absent: most });
         if (typeof max !== 'number') return max;
-        return listReply(node === undefined ? [] : ((await store.claimDue?.(node, now, max)) ?? []));
+        const waitMs = pullWait(url.search);
+        if (typeof waitMs !== 'number') return waitMs;
+        if (node === undefined) return listReply([]);
+        return listReply(
+          await claimFor(call, node, waitMs, async (now) => (await store.claimDue?.(node, now, max)) ?? []),
+        );
       },
       HEAD: () => Promise.resolve(emptyReply(204)),
     },
@@ -258,7 +359,9 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
         const delay = nackDelay(new URLSearchParams(url.search).get('delay'));
         if (typeof delay !== 'number') return delay;
         const dueAt = delay > 0 ? new Date(now.getTime() + delay) : undefined;
-        return found()(await store.nack?.(id, node, now, dueAt));
+        const nacked = await store.nack?.(id, node, now, dueAt);
+        if (nacked) due(nacked);
+        return found()(nacked);
       }),
     },
     messages: {
@@ -311,6 +414,7 @@ export function createRequestHandler(
 
   const answer = async (
     req: IncomingMessage,
+    res: ServerResponse,
     url: RequestTarget,
   ): Promise<{ reply: Reply; close: boolean } | undefined> => {
     const body = await readBody(req, options.limits);
@@ -349,6 +453,7 @@ export function createRequestHandler(
     return reply(
       await action({
         req,
+        res,
         body,
         node: typeof node === 'string' && node !== '' ? node : undefined,
         id,
@@ -374,7 +479,7 @@ export function createRequestHandler(
       return;
     }
     const corsHeaders = cors?.headersFor(req.headers.origin);
-    answer(req, url)
+    answer(req, res, url)
       .then((outcome) => {
         if (!outcome) return;
         // A body still unread (one that no parser takes) is never drained: the connection closes.

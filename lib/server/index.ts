@@ -5,7 +5,12 @@ export {
   type RunningServer,
   type ServerOptions,
 } from './start-server.js';
-export { createRequestHandler, type HandlerOptions } from './create-request-handler.js';
+export {
+  createRequestHandler,
+  DEFAULT_MAX_PULL_WAIT_MS,
+  type HandlerOptions,
+} from './create-request-handler.js';
+export { createDueWaiters, type DueWaiter, type DueWaiters, type WaitEnd } from './due-waiters.js';
 export { SERVER_INFO } from '../protocol/server-info.js';
 export type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 export { createMemoryStore } from './memory-store.js';

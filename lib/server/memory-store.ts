@@ -27,6 +27,7 @@ export function createMemoryStore(): MessageStore {
       Promise.resolve(messages.claimNextDue(destination, now)),
     claimDue: (destination: string, now: Date, max: number) =>
       Promise.resolve(messages.claimDue(destination, now, max)),
+    nextDue: (destination: string, now: Date) => Promise.resolve(messages.nextDue(destination, now)),
     ack: (id: string, destination: string, now: Date) => Promise.resolve(messages.ack(id, destination, now)),
     nack: (id: string, destination: string, now: Date, dueAt?: Date) =>
       Promise.resolve(messages.nack(id, destination, now, dueAt)),

@@ -48,6 +48,19 @@ export interface MessageStore {
    */
   claimDue?(destination: string, now: Date, max: number): Promise<readonly StoredMessage[]>;
   /**
+   * When the next waiting message of `destination` becomes due: `now` when one is due already, the earliest `scheduledTime` of its `scheduled` ones otherwise, `undefined` when
+   * none waits. The base of long polling: a pull that waits is woken then. A store without it
+   * makes a server that does not offer long polling.
+   */
+  nextDue?(destination: string, now: Date): Promise<Date | undefined>;
+  /**
+   * Tells `listener` of the destinations whose messages may have become due through another
+   * server on the same store (its pushes and nacks; `undefined`: any destination, after a
+   * processing-timeout sweep), so that the pulls waiting here wake at once. A store only one
+   * server uses needs none: the server wakes its own pulls. Returns what stops the listening.
+   */
+  watchDue?(listener: (destination: string | undefined) => void): () => void;
+  /**
    * Marks message `id` `processed` (`processedTime` = `now`) if its destination is `destination`
    * and it is `processing`. Resolves to the updated message, or `undefined`.
    */

@@ -1,4 +1,5 @@
 import { MESSAGE_COLUMNS, messageOfRow, timeColumns, type MessageRow } from './message-row.js';
+import { postgresDueChannel } from './postgres-due-channel.js';
 import { batchCalls } from './batch-calls.js';
 import { loadDriver } from './load-driver.js';
 import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
@@ -152,21 +153,33 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   let ended: Promise<void> | undefined;
 
   const batched = batchedWrites(pool);
+  const channel = postgresDueChannel(pg, pool, options.url, schema);
+  /** Tells the servers that wait on the others' pushes of the messages that came back here. */
+  const told = <T>(destination: string | undefined, found: T): T => {
+    if (found !== undefined && found !== 0) channel.notify(destination);
+    return found;
+  };
 
   return {
-    insert: batched.insert,
+    insert: async (message) => {
+      await batched.insert(message);
+      channel.notify(message.nodeDestination);
+    },
     claimNextDue: async (destination, now) =>
       (await batched.claim({ destination, now: now.getTime(), max: 1 }))[0],
     claimDue: (destination, now, max) => batched.claim({ destination, now: now.getTime(), max }),
     ack: (id, destination, now) => batched.ack({ id, destination, now: now.getTime() }),
-    nack: (id, destination, now, dueAt) =>
-      one(
-        `UPDATE messages SET
+    nack: async (id, destination, now, dueAt) =>
+      told(
+        destination,
+        await one(
+          `UPDATE messages SET
            status = CASE WHEN $4::bigint > $3::bigint THEN 'scheduled' ELSE 'pending' END,
            scheduled_time = CASE WHEN $4::bigint > $3::bigint THEN $4::bigint ELSE scheduled_time END,
            update_time = $3, position = nextval('messages_position')
          WHERE id = $1 AND node_destination = $2 AND status = 'processing' RETURNING ${COLUMNS}`,
-        [id, destination, now.getTime(), dueAt?.getTime() ?? 0],
+          [id, destination, now.getTime(), dueAt?.getTime() ?? 0],
+        ),
       ),
     recoverStuck: async (before, now) => {
       // One sweep at a time across instances: one that finds the lock taken skips its turn.
@@ -178,7 +191,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          ) SELECT count(*) AS n FROM swept`,
         [before.getTime(), now.getTime()],
       );
-      return Number(result.rows[0]?.n ?? 0);
+      return told(undefined, Number(result.rows[0]?.n ?? 0));
     },
     deleteProcessed: (before, limit) =>
       changes(
@@ -194,6 +207,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       );
       return Number(result.rows[0]?.n ?? 0);
     },
+    nextDue: async (destination, now) => {
+      // Pending ones are due at once (0): only when all are scheduled is a time in the future.
+      const result = await pool.query<{ at: string | null }>(
+        `SELECT min(CASE WHEN status = 'pending' THEN 0 ELSE scheduled_time END) AS at
+         FROM messages WHERE node_destination = $1 AND ${WAITING}`,
+        [destination],
+      );
+      const at = result.rows[0]?.at;
+      return at === null || at === undefined ? undefined : new Date(Math.max(Number(at), now.getTime()));
+    },
+    watchDue: (listener) => channel.watch(listener),
     get: (id, node) =>
       one(`SELECT ${COLUMNS} FROM messages WHERE id = $1 AND (node_source = $2 OR node_destination = $2)`, [
         id,
@@ -220,7 +244,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       changes(`DELETE FROM messages WHERE id = $1 AND node_source = $2 AND ${WAITING}`, [id, source]),
     deleteMine: (source) => changes(`DELETE FROM messages WHERE node_source = $1 AND ${WAITING}`, [source]),
     wipe: () => changes(`DELETE FROM messages`, []),
-    close: () => (ended ??= pool.end()),
+    close: () => (ended ??= channel.close().then(() => pool.end())),
   };
 }
 

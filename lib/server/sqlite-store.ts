@@ -178,6 +178,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
     `SELECT COUNT(*) AS n FROM messages WHERE node_destination = @destination AND ${WAITING}`,
   );
 
+  // Pending ones are due at once (0): only when all are scheduled is a time in the future.
+  const nextDue = statement(
+    `SELECT min(CASE WHEN status = 'pending' THEN 0 ELSE scheduled_time END) AS at
+     FROM messages WHERE node_destination = @destination AND ${WAITING}`,
+  );
+
   const row = (found: unknown) => (found === undefined ? undefined : fromRow(found as Row));
   const times = (message: StoredMessage) => {
     const [createdTime, scheduledTime, processingTime, processedTime, updateTime] = timeColumns(message);
@@ -247,6 +253,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
       written(() => recover.run({ before: before.getTime(), now: now.getTime() }).changes),
     deleteProcessed: (before, limit) =>
       written(() => expire.run({ before: before.getTime(), limit }).changes),
+    nextDue: (destination, now) =>
+      read(() => {
+        const { at } = nextDue.get({ destination }) as { at: number | null };
+        return at === null ? undefined : new Date(Math.max(at, now.getTime()));
+      }),
     countWaiting: (destination) => read(() => (waiting.get({ destination }) as { n: number }).n),
     get: (id, node) => read(() => row(get.get({ id, node }))),
     list: (node, limit) => read(() => (list.all({ node, limit }) as Row[]).map(fromRow)),

@@ -5,6 +5,7 @@ import type { CorsOrigins } from './cors.js';
 import { createMemoryStore } from './memory-store.js';
 import { openStore } from './open-store.js';
 import { createRequestHandler } from './create-request-handler.js';
+import { createDueWaiters, type DueWaiters } from './due-waiters.js';
 import type { MessageStore } from './message-store.js';
 import { resolveLimits, type ServerLimits } from './server-limits.js';
 
@@ -67,6 +68,15 @@ export interface ServerOptions {
    * the original
    */
   readonly maxWaitingPerNode?: number;
+  /**
+   * Long polling: the most milliseconds a pull may wait for a message to become due
+   * (`GET /messageQueue?wait=MS`, and batch pulls), advertised in `Scirocco-Extensions`
+   * (`long-poll=N`). A waiting pull is woken by a push or a nack on this server, by another
+   * server's on the same PostgreSQL store (LISTEN/NOTIFY), and when a scheduled message reaches its
+   * time; `close()` answers every waiting pull at once. 0 offers no long polling. The store must
+   * offer `nextDue`. @default DEFAULT_MAX_PULL_WAIT_MS (20 s)
+   */
+  readonly maxPullWaitMs?: number;
   /** How long `close()` lets requests in flight finish before it cuts their connections. @default 2000 */
   readonly closeGraceMs?: number;
   /**
@@ -193,6 +203,8 @@ function checkOptions(options: ServerOptions): ConnectionLimits {
     positive(options.processingTimeoutMs, 'processingTimeoutMs', ' of milliseconds');
   }
   if (options.maxWaitingPerNode !== undefined) positive(options.maxWaitingPerNode, 'maxWaitingPerNode');
+  const wait = options.maxPullWaitMs;
+  if (wait !== undefined && wait !== 0) positive(wait, 'maxPullWaitMs', ' of milliseconds');
   const retain = options.retainProcessedMs;
   if (retain !== undefined && retain !== Infinity) positive(retain, 'retainProcessedMs', ' of milliseconds');
   return limits;
@@ -231,6 +243,7 @@ function sweepStuck(
   timeoutMs: number,
   clock: () => number,
   log: ((line: string) => void) | undefined,
+  waiters: DueWaiters,
 ): () => void {
   const recover = store.recoverStuck?.bind(store);
   if (!recover) throw new RangeError('processingTimeoutMs needs a store that offers recoverStuck');
@@ -239,7 +252,9 @@ function sweepStuck(
     async () => {
       const now = clock();
       const count = await recover(new Date(now - timeoutMs), new Date(now));
-      if (count > 0) log?.(`processing timeout: ${String(count)} message(s) back to pending`);
+      if (count === 0) return;
+      waiters.notifyAll();
+      log?.(`processing timeout: ${String(count)} message(s) back to pending`);
     },
     log,
     'processing timeout',
@@ -347,6 +362,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (typeof options.store === 'string') await store.close?.();
     throw new RangeError('maxWaitingPerNode needs a store that offers countWaiting');
   }
+  const waiters = createDueWaiters();
   const handler = createRequestHandler({
     store,
     token: options.token ?? DEFAULT_TOKEN,
@@ -357,12 +373,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     processingTimeoutMs: options.processingTimeoutMs,
     plain: options.plain,
     maxWaitingPerNode: options.maxWaitingPerNode,
+    maxPullWaitMs: options.maxPullWaitMs,
+    waiters,
   });
   const clock = options.clock ?? Date.now;
   const sweeps = [
     options.processingTimeoutMs === undefined
       ? () => undefined
-      : sweepStuck(store, options.processingTimeoutMs, clock, options.log),
+      : sweepStuck(store, options.processingTimeoutMs, clock, options.log, waiters),
     sweepProcessed(store, options.retainProcessedMs ?? DEFAULT_RETENTION_MS, clock, options.log),
   ];
   const stopSweeping = () => {
@@ -382,6 +400,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
+      // Waiting pulls are answered now (nothing due): their connections then close as idle ones.
+      waiters.close();
       const force = setTimeout(() => {
         server.closeAllConnections();
       }, options.closeGraceMs ?? 2_000);

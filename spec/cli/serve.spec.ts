@@ -190,6 +190,11 @@ describe('scirocco serve', () => {
       "scirocco serve: --processing-timeout is an extension: a plain server offers none\nTry 'scirocco serve --help'.\n",
       {},
     ],
+    [
+      ['serve', '--max-pull-wait', 'forever'],
+      'scirocco serve: --max-pull-wait must be a duration such as 10s or 500ms, or off, got "forever"\nTry \'scirocco serve --help\'.\n',
+      {},
+    ],
     [['frobnicate'], 'scirocco: unknown command "frobnicate"\nTry \'scirocco --help\'.\n', {}],
     [['pul'], 'scirocco: unknown command "pul" (did you mean pull?)\nTry \'scirocco --help\'.\n', {}],
     [['--bogus'], "scirocco: unknown option --bogus\nTry 'scirocco --help'.\n", {}],
@@ -213,6 +218,25 @@ describe('scirocco serve', () => {
     expect([nack.status, nack.json()]).toEqual([404, { message: 'Not Found' }]);
     run.child.kill('SIGTERM');
     expect(await run.exit).toBe(0);
+  });
+
+  it('offers long polling up to --max-pull-wait (or SCIROCCO_MAX_PULL_WAIT), none when off', async () => {
+    for (const [args, env, advertised] of [
+      [['--max-pull-wait', '5s'], {}, 'long-poll=5000'],
+      [[], { SCIROCCO_MAX_PULL_WAIT: '2500ms' }, 'long-poll=2500'],
+      [[], {}, 'long-poll=20000'],
+    ] as const) {
+      const run = cli(['serve', '--port', '0', ...args], env);
+      const url = await listening(run);
+      expect((await send(url)).headers['scirocco-extensions']).toContain(advertised);
+      run.child.kill('SIGTERM');
+      expect(await run.exit).toBe(0);
+    }
+    const off = cli(['serve', '--port', '0', '--max-pull-wait', 'off']);
+    const url = await listening(off);
+    expect((await send(url)).headers['scirocco-extensions']).not.toContain('long-poll');
+    off.child.kill('SIGTERM');
+    expect(await off.exit).toBe(0);
   });
 
   it('exits 1 when the port is taken', async () => {

@@ -12,7 +12,11 @@ describe('client.extensions() and client.nack()', () => {
 
   it('finds the nack of this package’s server, and none on a server that does not advertise it', async () => {
     const ours = createClient({ url: srv.url, node: 'af123', token: TOKEN });
-    expect((await ours.extensions()).unwrap()).toEqual({ nack: true, maxBatchPull: 100 });
+    expect((await ours.extensions()).unwrap()).toEqual({
+      nack: true,
+      maxBatchPull: 100,
+      maxPullWaitMs: 20_000,
+    });
     const original = await stubServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
       res.end(

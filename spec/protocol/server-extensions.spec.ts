@@ -13,15 +13,24 @@ describe('the Scirocco-Extensions header', () => {
       { nack: true, processingTimeoutMs: 200, maxWaitingPerNode: 5 },
     ],
     ['batch-pull=100, nack', { nack: true, maxBatchPull: 100 }],
+    ['long-poll=20000', { nack: false, maxPullWaitMs: 20_000 }],
     // Unknown names and malformed values are ignored: a newer server's header still reads.
-    ['nack, batch=50, processing-timeout=soon, max-waiting=, batch-pull=0', { nack: true }],
+    ['nack, batch=50, processing-timeout=soon, max-waiting=, batch-pull=0, long-poll=0', { nack: true }],
   ] as const)('reads %j', (header, extensions) => {
     expect(parseExtensions(header)).toEqual(extensions);
   });
 
   it('writes what it reads', () => {
-    const all = { nack: true, processingTimeoutMs: 30_000, maxWaitingPerNode: 1_000, maxBatchPull: 50 };
-    expect(formatExtensions(all)).toBe('nack, processing-timeout=30000, max-waiting=1000, batch-pull=50');
+    const all = {
+      nack: true,
+      processingTimeoutMs: 30_000,
+      maxWaitingPerNode: 1_000,
+      maxBatchPull: 50,
+      maxPullWaitMs: 5_000,
+    };
+    expect(formatExtensions(all)).toBe(
+      'nack, processing-timeout=30000, max-waiting=1000, batch-pull=50, long-poll=5000',
+    );
     expect(parseExtensions(formatExtensions(all))).toEqual(all);
     expect(formatExtensions({ nack: false })).toBe('');
   });

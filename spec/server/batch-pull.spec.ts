@@ -121,7 +121,9 @@ describe('the batch-pull extension: discovery', () => {
   it('advertises a list’s limit as the most a batch pull claims', async () => {
     const server = await startServer({ ...testStore(), limits: { maxListMessages: 7 } });
     servers.push(server);
-    expect((await send(server.url)).headers['scirocco-extensions']).toBe('nack, batch-pull=7');
+    expect((await send(server.url)).headers['scirocco-extensions']).toBe(
+      'nack, batch-pull=7, long-poll=20000',
+    );
     const a = nodeClient(server.url, 'af123');
     expect((await batch(a, '?max=8')).json()).toMatchObject({
       errors: { max: { message: 'max must be one whole number from 1 to 7.' } },

@@ -15,7 +15,7 @@ describe('extensions: discovery', () => {
   it('advertises nack and batch-pull in the Scirocco-Extensions header of GET /, the body the original one', async () => {
     const res = await send(srv.url);
     expect(res.status).toBe(200);
-    expect(res.headers['scirocco-extensions']).toBe('nack, batch-pull=100');
+    expect(res.headers['scirocco-extensions']).toBe('nack, batch-pull=100, long-poll=20000');
     expect(res.json()).toEqual({
       name: 'DDS endpoint.',
       author: 'eloylp',
@@ -112,7 +112,7 @@ describe('the processing timeout', () => {
     const server = await startServer({ port: 0, ...testStore(), processingTimeoutMs: 200, clock: clock.now });
     servers.push(server);
     expect((await send(server.url)).headers['scirocco-extensions']).toBe(
-      'nack, processing-timeout=200, batch-pull=100',
+      'nack, processing-timeout=200, batch-pull=100, long-poll=20000',
     );
     const a = nodeClient(server.url, 'af123');
     await a.push('af123', 'stuck');

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../lib/create-client.js';
 import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
 import { startServer, type RunningServer } from '../../lib/server/start-server.js';
+import { nodeClient } from '../support/http.js';
 import { freshPostgresUrl } from '../support/test-store.js';
 
 const TOKEN = 'DEFAULT_TOKEN';
@@ -50,5 +51,31 @@ describe('3 server instances on one PostgreSQL database', () => {
     expect(claimed).toHaveLength(900);
     expect(new Set(claimed).size).toBe(900); // none claimed twice
     expect(new Set(claimed)).toEqual(pushed); // none lost
+  });
+});
+
+describe('long polling across instances on one PostgreSQL database', () => {
+  it('wakes a pull waiting on one instance with a push or a nack made on another', async () => {
+    const store = freshPostgresUrl();
+    const [waiting, pushing] = [await startServer({ port: 0, store }), await startServer({ port: 0, store })];
+    servers.push(waiting, pushing);
+    const consumer = nodeClient(waiting.url, 'bb');
+    const producer = nodeClient(pushing.url, 'aa');
+    const elsewhere = nodeClient(pushing.url, 'bb');
+    const first = consumer.send({ path: '/messageQueue?wait=15000' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const pushed = (await producer.push('bb', 'from the other instance')).headers['scirocco-id'];
+    const got = await first;
+    expect([got.status, got.headers['scirocco-id']]).toEqual([200, pushed]);
+    // A nack on the other instance gives it back: the waiting pull gets it again.
+    const second = consumer.send({ path: '/messageQueue/batch?wait=15000' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(
+      (await elsewhere.send({ method: 'PATCH', path: `/messageQueue/${pushed ?? ''}/nack` })).status,
+    ).toBe(200);
+    const again = await second;
+    expect(again.json<{ _id: string; tries: number }[]>().map((item) => [item._id, item.tries])).toEqual([
+      [pushed, 2],
+    ]);
   });
 });

@@ -20,6 +20,8 @@ export interface WireRequest {
   readonly body?: string | Uint8Array;
   /** Leave out the default Authorization header. */
   readonly anonymous?: boolean;
+  /** Aborts the request: its connection is destroyed. */
+  readonly signal?: AbortSignal;
 }
 
 export const TOKEN = 'DEFAULT_TOKEN';
@@ -38,7 +40,15 @@ export function send(baseUrl: string, options: WireRequest = {}): Promise<WireRe
   };
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { hostname, port, path: options.path ?? '/', method: options.method ?? 'GET', headers, agent },
+      {
+        hostname,
+        port,
+        path: options.path ?? '/',
+        method: options.method ?? 'GET',
+        headers,
+        agent,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -310,5 +310,28 @@ export function describeMessageStore(name: string, create: () => MessageStore | 
       await store.wipe();
       expect(await count()).toBe(0);
     });
+
+    it('nextDue: says when the next waiting message of a destination becomes due', async () => {
+      const store = await fresh();
+      if (!store.nextDue) throw new Error('the store has no nextDue');
+      const next = (now: number, destination = 'bb') => store.nextDue!(destination, at(now));
+      expect(await next(0)).toBeUndefined();
+      const late = message({ status: 'scheduled', scheduledTime: at(5_000) });
+      const soon = message({ status: 'scheduled', scheduledTime: at(2_000) });
+      await store.insert(late);
+      await store.insert(soon);
+      await store.insert(message({ nodeDestination: 'cc' }));
+      expect(await next(0)).toEqual(at(2_000)); // the earliest scheduled one
+      expect(await next(3_000)).toEqual(at(3_000)); // due already: now
+      expect(await next(0, 'dd')).toBeUndefined();
+      const now = message();
+      await store.insert(now);
+      expect(await next(100)).toEqual(at(100)); // a pending one: now
+      await store.claimNextDue('bb', at(100)); // `now`: processing is not waiting
+      expect(await next(100)).toEqual(at(2_000));
+      await store.deleteOne(soon.id, 'aa');
+      await store.deleteOne(late.id, 'aa');
+      expect(await next(100)).toBeUndefined();
+    });
   });
 }
