@@ -47,8 +47,11 @@ export { DEFAULT_TIMEOUT_MS, type ClientOptions } from './client/client-options.
 export type {
   CallOptions,
   ClientCore,
+  ExtensionsOptions,
   ListOptions,
   NackOptions,
+  PullCallOptions,
+  PullManyOptions,
   PushOptions,
   SciroccoResult,
   ServerInfo,
@@ -62,6 +65,7 @@ export type {
 export type { Bytes, Payload, PayloadOf } from './client/payload.js';
 export {
   EXTENSIONS_HEADER,
+  WAIT_ID_HEADER,
   formatExtensions,
   parseExtensions,
   type ServerExtensions,

@@ -26,6 +26,47 @@ export interface NackOptions extends CallOptions {
   readonly delayMs?: number;
 }
 
+/**
+ * Options of {@link ClientCore.pull}.
+ *
+ * @example
+ * ```ts
+ * import type { PullCallOptions } from 'scirocco-rx';
+ *
+ * const options: PullCallOptions = { waitMs: 20_000 };
+ * ```
+ */
+export interface PullCallOptions extends CallOptions {
+  /**
+   * Long polling: where the server offers it (`long-poll` in its extensions), the pull waits up
+   * to this many milliseconds (at most the server's most) for a message to become due before it
+   * answers `None`; the answer timeout of the call is this much longer. Elsewhere (the original
+   * server) it is ignored: the pull answers at once. @default 0: answer at once
+   */
+  readonly waitMs?: number;
+}
+
+/**
+ * Options of {@link ClientCore.pullMany}.
+ *
+ * @example
+ * ```ts
+ * import type { PullManyOptions } from 'scirocco-rx';
+ *
+ * const options: PullManyOptions = { max: 10, waitMs: 20_000 };
+ * ```
+ */
+export interface PullManyOptions extends PullCallOptions {
+  /** The most messages to claim: 1 or more (the server's batch most caps it). */
+  readonly max: number;
+}
+
+/** Options of {@link ClientCore.extensions}. */
+export interface ExtensionsOptions extends CallOptions {
+  /** Ask the server again instead of reusing the answer this client keeps. @default false */
+  readonly refresh?: boolean;
+}
+
 /** Options of {@link ClientCore.push}. */
 export interface PushOptions extends CallOptions {
   /** A free label of 1 to 30 printable ASCII characters. @default the Content-Type of the payload kind */
@@ -93,7 +134,23 @@ export interface ClientCore {
    * }
    * ```
    */
-  pull<T = unknown>(options?: CallOptions): SciroccoResult<Option<SciroccoMessage<T>>>;
+  pull<T = unknown>(options?: PullCallOptions): SciroccoResult<Option<SciroccoMessage<T>>>;
+
+  /**
+   * Claims up to `max` of the oldest due messages for this node, oldest first: an empty array
+   * when nothing is due. Where the server offers batch pulls (`batch-pull` in its extensions)
+   * that is one request (`max` capped at the server's most); elsewhere (the original server) it
+   * is a single pull, so that it gives at most one message. With `waitMs`, the request waits
+   * for a message where the server offers long polling (see {@link PullCallOptions.waitMs}).
+   * Every message it gives is `processing`: ack each (or nack it).
+   *
+   * @example
+   * ```ts
+   * const pulled = await client.pullMany<{ n: number }>({ max: 10, waitMs: 20_000 });
+   * for (const message of pulled.unwrapOr([])) await client.ack(message.metadata.id);
+   * ```
+   */
+  pullMany<T = unknown>(options: PullManyOptions): SciroccoResult<SciroccoMessage<T>[]>;
 
   /**
    * Marks a message this node pulled as `processed`. A message that is not this node's, or not
@@ -197,14 +254,17 @@ export interface ClientCore {
 
   /**
    * What the server offers beyond the protocol (its `Scirocco-Extensions` header): `{ nack:
-   * false }` and nothing else from the original server.
+   * false }` and nothing else from the original server, or from a client made `plain`. Asked
+   * once per client, at the first call that needs it, and kept (a failure is not: the next call
+   * asks again); calls made while it is asked share one request. `refresh` asks again.
    *
    * @example
    * ```ts
    * const { nack } = (await client.extensions()).unwrapOr({ nack: false });
+   * const now = await client.extensions({ refresh: true }); // after the server was upgraded
    * ```
    */
-  extensions(options?: CallOptions): SciroccoResult<ServerExtensions>;
+  extensions(options?: ExtensionsOptions): SciroccoResult<ServerExtensions>;
 
   /**
    * The reaper: gives back to this node's queue its messages `processing` for at least

@@ -28,6 +28,13 @@ export interface ClientOptions {
   readonly timeout?: number;
   /** How requests are sent. @default gotTransport() on Node, fetchTransport() in browsers */
   readonly transport?: Transport;
+  /**
+   * Use the plain protocol only, as against the original server: no extension is asked for or
+   * used (`extensions()` answers `{ nack: false }` with no request), so `pull$` polls every
+   * `interval`, claims one message per request and requeues by copy. @default false: the client
+   * asks the server once, at the first call that could use an extension, and uses what it offers
+   */
+  readonly plain?: boolean;
 }
 
 /** Options after validation. */
@@ -38,6 +45,7 @@ export interface ResolvedClientOptions {
   readonly token: string;
   readonly timeout: number;
   readonly transport: Transport;
+  readonly plain: boolean;
 }
 
 /**
@@ -102,5 +110,6 @@ export function resolveClientOptions(
     token: token.value,
     timeout,
     transport: options.transport ?? defaultTransport(),
+    plain: options.plain === true,
   });
 }

@@ -1,10 +1,21 @@
 import { Err, Ok, type Result } from 'ts-results-es';
 import { encodePayload } from '../protocol/encode-payload.js';
 import { HEADERS } from '../protocol/headers.js';
-import { EXTENSIONS_HEADER, parseExtensions } from '../protocol/server-extensions.js';
+import { EXTENSIONS_HEADER, parseExtensions, WAIT_ID_HEADER } from '../protocol/server-extensions.js';
 import { validateMessageId } from '../protocol/validation.js';
-import { validateListLimit, validatePush } from './validate-input.js';
-import type { CallOptions, ClientCore, ListOptions, NackOptions, PushOptions } from './client-core.js';
+import { validateBatchMax, validateListLimit, validatePush, validateWaitMs } from './validate-input.js';
+import type { ServerExtensions } from '../protocol/server-extensions.js';
+import type {
+  CallOptions,
+  ClientCore,
+  ExtensionsOptions,
+  ListOptions,
+  NackOptions,
+  PullCallOptions,
+  PullManyOptions,
+  PushOptions,
+  SciroccoResult,
+} from './client-core.js';
 import { resolveClientOptions, type ClientOptions } from './client-options.js';
 import { recoverStuck } from './recover-stuck.js';
 import type { Payload } from './payload.js';
@@ -34,9 +45,25 @@ interface Call<T> {
   readonly body?: string | Uint8Array;
   readonly signal?: AbortSignal | undefined;
   readonly messageId?: string;
+  /** Milliseconds to wait for the answer. @default the client's timeout */
+  readonly timeoutMs?: number;
   /** The statuses the operation answers with when it succeeds. */
   readonly expect: readonly number[];
   readonly read: (response: TransportResponse) => Result<T, string>;
+}
+
+/** What a server that offers no extension (the original) offers. */
+const PLAIN: ServerExtensions = Object.freeze({ nack: false });
+
+/** How long the request that ends a wait may take before the pull is aborted instead. */
+const END_WAIT_TIMEOUT_MS = 2_000;
+
+/** A random id of 32 hexadecimal characters that names a wait. */
+function randomWaitId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let id = '';
+  for (const byte of bytes) id += byte.toString(16).padStart(2, '0');
+  return id;
 }
 
 const rejected = (operation: SciroccoOperation, reason: string) => Err(invalidArgument(operation, reason));
@@ -65,7 +92,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
         url: config.url + call.path,
         headers: call.headers ?? baseHeaders,
         body: call.body,
-        timeoutMs: config.timeout,
+        timeoutMs: call.timeoutMs ?? config.timeout,
         signal: call.signal,
       });
     } catch (error) {
@@ -91,6 +118,105 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
       headers: { ...baseHeaders, 'Content-Type': contentType },
       body,
     }));
+
+  // What the server offers, asked once: an answer is kept, a failure is not.
+  let known: ServerExtensions | undefined;
+  let asking: SciroccoResult<ServerExtensions> | undefined;
+  const askExtensions = (signal: AbortSignal | undefined): SciroccoResult<ServerExtensions> =>
+    send({
+      operation: 'extensions',
+      method: 'GET',
+      path: '/',
+      signal,
+      expect: [200],
+      read: (response) => Ok(parseExtensions(response.header(EXTENSIONS_HEADER))),
+    }).then((result) => {
+      if (result.isOk()) known = result.value;
+      return result;
+    });
+  const extensions = (options: ExtensionsOptions = {}): SciroccoResult<ServerExtensions> => {
+    if (config.plain) return Promise.resolve(Ok(PLAIN));
+    if (known && options.refresh !== true) return Promise.resolve(Ok(known));
+    // A call with a signal of its own asks alone: its abort must not fail the others.
+    if (options.signal) return askExtensions(options.signal);
+    if (asking && options.refresh !== true) return asking;
+    const asked = askExtensions(undefined).finally(() => {
+      if (asking === asked) asking = undefined;
+    });
+    asking = asked;
+    return asked;
+  };
+
+  /** The `?wait=` of a pull where the server long-polls (the timeout grows by it), or nothing. */
+  const longPoll = async (
+    operation: 'pull' | 'pullMany',
+    waitMs: unknown,
+    signal: AbortSignal | undefined,
+    /** Whether the answer decides between a batch and a single pull. */
+    batch = false,
+  ): Promise<Result<{ wait: number; extensions: ServerExtensions }, SciroccoError>> => {
+    const checked = validateWaitMs(waitMs);
+    if (checked.isErr()) return rejected(operation, checked.error);
+    if (checked.value === 0 && !batch) return Ok({ wait: 0, extensions: PLAIN });
+    const offered = await extensions(signal ? { signal } : {});
+    // A failed question is no answer: the pull goes plain, and the next one asks again.
+    const found = offered.isOk() ? offered.value : PLAIN;
+    const most = found.maxPullWaitMs ?? 0;
+    return Ok({ wait: Math.min(checked.value, most), extensions: found });
+  };
+  /**
+   * A pull that may wait. One that waits names its wait (`Scirocco-Wait-Id`), and an abort of its signal
+   * asks the server to end it (`DELETE /messageQueue/wait/ID`) rather than dropping the request:
+   * the answer is then read as any other, so that a message the server claimed in that instant
+   * is returned, never lost on a closed socket. Where the server does not confirm the end (the
+   * wait is on another server, say), the request is aborted: the server hands back what it
+   * claims for a client that is gone.
+   */
+  const pulling = async <T>(call: Call<T>, wait: number): Promise<Result<T, SciroccoError>> => {
+    if (wait === 0 || !call.signal || call.signal.aborted) return send(call);
+    const signal = call.signal;
+    const waitId = randomWaitId();
+    const own = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      void send({
+        operation: call.operation,
+        method: 'DELETE',
+        path: `/messageQueue/wait/${waitId}`,
+        timeoutMs: Math.min(config.timeout, END_WAIT_TIMEOUT_MS),
+        expect: [204],
+        read: () => Ok(undefined),
+      }).then((ended) => {
+        // Ended: the answer comes at once; it is given the client's timeout, no more.
+        if (ended.isOk()) {
+          timer = setTimeout(() => {
+            own.abort();
+          }, config.timeout);
+        } else own.abort();
+      });
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const headers = { ...(call.headers ?? baseHeaders), [WAIT_ID_HEADER]: waitId };
+    try {
+      return await send({ ...call, headers, signal: own.signal });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+    }
+  };
+  const pullOnce = <T>(wait: number, signal: AbortSignal | undefined) =>
+    pulling(
+      {
+        operation: 'pull',
+        method: 'GET',
+        path: wait > 0 ? `/messageQueue?wait=${String(wait)}` : '/messageQueue',
+        signal,
+        timeoutMs: config.timeout + wait,
+        expect: [200, 204],
+        read: readOptionalMessage<T>,
+      },
+      wait,
+    );
 
   const core: ClientCore = {
     url: config.url,
@@ -122,15 +248,43 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
       });
     },
 
-    pull(options: CallOptions = {}) {
-      return send({
-        operation: 'pull',
-        method: 'GET',
-        path: '/messageQueue',
-        signal: options.signal,
-        expect: [200, 204],
-        read: readOptionalMessage,
-      });
+    async pull<T>(options: PullCallOptions = {}) {
+      const poll = await longPoll('pull', options.waitMs, options.signal);
+      if (poll.isErr()) return poll;
+      return pullOnce<T>(poll.value.wait, options.signal);
+    },
+
+    async pullMany<T>(options: PullManyOptions) {
+      const checked = validateBatchMax((options as PullManyOptions | undefined)?.max);
+      if (checked.isErr()) return rejected('pullMany', checked.error);
+      const max = checked.value;
+      const poll = await longPoll('pullMany', options.waitMs, options.signal, max > 1);
+      if (poll.isErr()) return poll;
+      const { wait, extensions: offered } = poll.value;
+      const most = offered.maxBatchPull;
+      const single = async () =>
+        (await pullOnce<T>(wait, options.signal)).map((one) => (one.isSome() ? [one.value] : []));
+      if (most === undefined || max === 1) return single();
+      const query = new URLSearchParams({ max: String(Math.min(max, most)) });
+      if (wait > 0) query.set('wait', String(wait));
+      const batch = await pulling(
+        {
+          operation: 'pullMany',
+          method: 'GET',
+          path: `/messageQueue/batch?${query.toString()}`,
+          signal: options.signal,
+          timeoutMs: config.timeout + wait,
+          expect: [200, 204],
+          read: readList<T>,
+        },
+        wait,
+      );
+      // A server that no longer offers it (restarted plain, say): forget, and pull one.
+      if (batch.isErr() && batch.error.status === 404) {
+        known = undefined;
+        return single();
+      }
+      return batch;
     },
 
     ack(id, options: CallOptions = {}) {
@@ -253,16 +407,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
       });
     },
 
-    extensions(options: CallOptions = {}) {
-      return send({
-        operation: 'extensions',
-        method: 'GET',
-        path: '/',
-        signal: options.signal,
-        expect: [200],
-        read: (response) => Ok(parseExtensions(response.header(EXTENSIONS_HEADER))),
-      });
-    },
+    extensions,
 
     recoverStuck(options) {
       return recoverStuck(core, Date.now, options);

@@ -33,6 +33,7 @@ export type SciroccoOperation =
   | 'createClient'
   | 'push'
   | 'pull'
+  | 'pullMany'
   | 'ack'
   | 'get'
   | 'list'

@@ -55,3 +55,18 @@ export function validateListLimit(limit: unknown): Result<number | undefined, st
     ? Ok(limit)
     : Err(`limit must be a positive whole number, got ${describeValue(limit)}`);
 }
+
+/** Checks the wait of a pull (long polling): absent (0), or a whole number of milliseconds. */
+export function validateWaitMs(waitMs: unknown): Result<number, string> {
+  if (waitMs === undefined) return Ok(0);
+  return typeof waitMs === 'number' && Number.isSafeInteger(waitMs) && waitMs >= 0
+    ? Ok(waitMs)
+    : Err(`waitMs must be a whole number of milliseconds >= 0, got ${describeValue(waitMs)}`);
+}
+
+/** Checks the most messages of a batch pull: a whole number, 1 or more. */
+export function validateBatchMax(max: unknown): Result<number, string> {
+  return typeof max === 'number' && Number.isSafeInteger(max) && max >= 1
+    ? Ok(max)
+    : Err(`max must be a whole number >= 1, got ${describeValue(max)}`);
+}

@@ -44,6 +44,27 @@ export interface ServerExtensions {
 export const EXTENSIONS_HEADER = 'Scirocco-Extensions';
 
 /**
+ * The request header that names a pull's wait (long polling), so that the client may end the
+ * wait early with `DELETE /messageQueue/wait/ID`: 16 to 64 hexadecimal characters, unique to the
+ * pull. A header rather than a query parameter, so that a browser's preflight cache (per URL)
+ * serves every long poll.
+ *
+ * @example
+ * ```ts
+ * import { WAIT_ID_HEADER } from 'scirocco-rx';
+ *
+ * const headers = { Authorization: 'DEFAULT_TOKEN', 'Scirocco-Node-Source': 'af123' };
+ * const waitId = '0123456789abcdef0123456789abcdef';
+ * const pull = fetch('http://localhost:8000/messageQueue?wait=20000', {
+ *   headers: { ...headers, [WAIT_ID_HEADER]: waitId },
+ * });
+ * await fetch(`http://localhost:8000/messageQueue/wait/${waitId}`, { method: 'DELETE', headers });
+ * console.log((await pull).status); // 204: the wait ended, nothing was due
+ * ```
+ */
+export const WAIT_ID_HEADER = 'Scirocco-Wait-Id';
+
+/**
  * The header value that advertises `extensions`, as the server sends it.
  *
  * @example

@@ -26,6 +26,8 @@ export interface FlowCredit {
   readonly available: boolean;
   /** Messages emitted and not settled. */
   readonly inFlight: number;
+  /** How many more messages may be emitted now. */
+  readonly free: number;
   /** A message was emitted. */
   take(): void;
   /** A message was settled: its credit comes back. */
@@ -89,6 +91,9 @@ export function flowCredit(options: FlowCreditOptions): FlowCredit {
     },
     get inFlight() {
       return inFlight;
+    },
+    get free() {
+      return Math.max(0, limit - inFlight);
     },
     take() {
       inFlight++;

@@ -3,20 +3,22 @@ import {
   asyncScheduler,
   NEVER,
   isObservable,
+  map,
   Observable,
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
+import type { Option } from 'ts-results-es';
 import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.js';
 import { checkPositive } from './check-option.js';
 import type { FlowEventHandler } from './flow-event.js';
 import { flowCredit } from './flow-credit.js';
-import { nackDiscovery } from './nack-discovery.js';
+import { extensionsDiscovery } from './extensions-discovery.js';
 import { reportLikelyCors } from './likely-cors.js';
 import { lostAnswer } from './lost-answer.js';
-import { detachedOf, type QueueOps } from './queue-ops.js';
+import { detachedOf, usesBatchPull, type QueueOps } from './queue-ops.js';
 import { receivedMessage, type MessageFlow, type ReceivedMessage } from './received-message.js';
 import { safeEmitter } from './safe-emitter.js';
 
@@ -35,8 +37,22 @@ import { safeEmitter } from './safe-emitter.js';
  * ```
  */
 export interface PullOptions {
-  /** Milliseconds to wait after a poll that found nothing. @default 500 */
+  /**
+   * Milliseconds to wait after a poll that found nothing. Where the server long-polls, a poll
+   * waits on the server instead, and the next one starts when its wait is over; one the server
+   * answered sooner with nothing is followed `interval` after it started. @default 500
+   */
   readonly interval?: number;
+  /**
+   * Long polling: how long each pull may wait on the server for a message, where the server
+   * offers it (`long-poll`; capped at its most): an idle stream sends about one request per wait,
+   * and a pushed message reaches it within milliseconds. A pause, a stop or an unsubscribe ends
+   * a wait at once (nothing is claimed for a pull that went away; a message that came anyway is
+   * emitted, or handed back). `false` polls every `interval`, as against the original server,
+   * which has no long polling; so does `stopWhenEmpty`, which must see an empty queue at once.
+   * @default 20000
+   */
+  readonly longPoll?: number | false;
   /** Complete after emitting this many messages. */
   readonly maxMessages?: number;
   /** Complete at the first poll that finds nothing due (batch jobs, tests). @default false */
@@ -156,6 +172,7 @@ function handBack<T>(message: SciroccoMessage<T>, flow: MessageFlow, policy: 're
  */
 export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Observable<ReceivedMessage<T>> {
   checkPositive('pull$', 'interval', options.interval, false);
+  if (options.longPoll !== false) checkPositive('pull$', 'longPoll', options.longPoll, true);
   checkPositive('pull$', 'maxMessages', options.maxMessages, true);
   checkPositive('pull$', 'maxInFlight', options.maxInFlight, true);
   checkPositive('pull$', 'stallTimeout', options.stallTimeout, false);
@@ -164,8 +181,15 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
   const scheduler = options.scheduler ?? asyncScheduler;
   const onUnsubscribe = options.onUnsubscribe ?? 'requeue';
   const detached = detachedOf(ops);
+  const batches = usesBatchPull(ops);
   const pullOnce = detached.pull ?? (<M>() => ops.pullNext$<M>());
+  /** How long a pull may wait on a server that long-polls; 0 (poll) to see an empty queue at once. */
+  const longPollMs = options.stopWhenEmpty || options.longPoll === false ? 0 : (options.longPoll ?? 20_000);
   const emit = safeEmitter(options.onEvent);
+
+  /** When the next poll starts after one that found nothing, `elapsed` ms after it started. */
+  const nextPollIn = (waitMs: number, elapsed: number) =>
+    waitMs > 0 && elapsed >= waitMs ? 0 : Math.max(0, interval - (waitMs > 0 ? elapsed : 0));
 
   return new Observable<ReceivedMessage<T>>((subscriber) => {
     let emitted = 0;
@@ -177,6 +201,9 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
     let closed = false;
     /** The wait after an empty poll, or a backoff delay. */
     let timer: Subscription | undefined;
+    /** Ends the wait of a pull that may be waiting on the server (long polling). */
+    let endWait: (() => void) | undefined;
+    const discover = extensionsDiscovery(ops);
     const credit = flowCredit({
       node: ops.node,
       fixed: options.maxInFlight,
@@ -193,7 +220,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       scheduler,
       emit,
       ack: detached.ack ?? (<M>(id: string) => ops.ack$<M>(id)),
-      canNack: nackDiscovery(ops),
+      canNack: () => discover().pipe(map((offered) => offered.nack && ops.nack$ !== undefined)),
       demand: (count) => {
         credit.demand(count);
       },
@@ -255,29 +282,103 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       wait(delayMs);
     }
 
+    /** What a pull asks for: up to `max` messages, waiting up to `waitMs` where the server can. */
+    function request(
+      max: number,
+      waitMs: number,
+    ): { answer: Observable<SciroccoMessage<T>[]>; cancel?: () => void } {
+      const one = (option: Option<SciroccoMessage<T>>) => (option.isSome() ? [option.value] : []);
+      if (detached.pullMany && (max > 1 || waitMs > 0)) {
+        const controller = new AbortController();
+        return {
+          answer: detached.pullMany<T>({ max, waitMs }, controller.signal),
+          cancel: () => {
+            controller.abort();
+          },
+        };
+      }
+      if (max > 1 && batches && ops.pullMany$) return { answer: ops.pullMany$<T>({ max, waitMs }) };
+      if (waitMs > 0) return { answer: ops.pullNext$<T>({ waitMs }).pipe(map(one)) };
+      return { answer: pullOnce<T>().pipe(map(one)) };
+    }
+
+    /**
+     * One pull, of as many messages as the stream may take (`maxInFlight` less those in flight,
+     * and no more than `maxMessages` leaves). Where it may wait on the server, a pause, a stop or
+     * an unsubscribe ends the wait: the server claims nothing for it, and a message that came
+     * anyway is emitted (or handed back, once unsubscribed).
+     */
     function pull(): void {
       pulling = true;
       if (failures > 0) emit({ type: 'retried', node: ops.node, operation: 'pull', attempt: failures });
+      if (longPollMs === 0) {
+        send(0);
+        return;
+      }
+      // Whether the server long-polls, and how long at most: asked once for the stream.
+      discover().subscribe((offered) => {
+        if (closed) pulling = false;
+        else if (stopping || paused) {
+          pulling = false;
+          credit.wake();
+        } else send(Math.min(longPollMs, offered.maxPullWaitMs ?? 0));
+      });
+    }
+
+    function send(waitMs: number): void {
+      const left = options.maxMessages === undefined ? Infinity : options.maxMessages - emitted;
+      const max = Math.max(1, Math.min(credit.free, left));
+      const started = scheduler.now();
+      const { answer, cancel } = request(max, waitMs);
+      let cancelled = false;
       // Each answer is followed by a scheduled `next`, never a direct call: an answer that comes
       // synchronously must not recurse.
-      pullOnce<T>().subscribe({
-        next: (option) => {
+      const done = () => {
+        pulling = false;
+        endWait = undefined;
+        credit.wake();
+      };
+      const subscription = answer.subscribe({
+        next: (messages) => {
+          endWait = undefined;
+          // Still pulling while the batch is emitted: a handler that settles a message at once
+          // must not start the next pull (nor complete the stream) before the batch is out.
+          for (const message of messages) received(message);
           pulling = false;
-          if (option.isSome()) received(option.value);
-          else {
+          if (messages.length === 0) {
             failures = 0;
             emit({ type: 'empty', node: ops.node });
             if (options.stopWhenEmpty) stopping = true;
-            else if (!closed) wait(interval);
+            // A pull that waited its whole wait is followed by the next one at once; one that
+            // answered sooner with nothing (a server closing, or without long polling) is
+            // followed after the interval, counted from its start: never a loop of empty pulls.
+            else if (!closed && !cancelled) wait(nextPollIn(waitMs, scheduler.now() - started));
           }
           credit.wake();
         },
         error: (error: unknown) => {
+          if (cancelled && isSciroccoError(error) && error.kind === 'aborted') {
+            done();
+            return;
+          }
           pulling = false;
+          endWait = undefined;
           failed(error);
           credit.wake();
         },
       });
+      if (subscription.closed || waitMs === 0) return;
+      endWait = () => {
+        endWait = undefined;
+        cancelled = true;
+        if (cancel) {
+          cancel();
+          return;
+        }
+        // A pull of the operations given, which nothing else cancels: unsubscribing ends its wait.
+        subscription.unsubscribe();
+        done();
+      };
     }
 
     function stop(): void {
@@ -285,6 +386,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       stopRequested = true;
       timer?.unsubscribe();
       timer = undefined;
+      endWait?.();
       credit.wake();
     }
 
@@ -295,7 +397,8 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       options.pause?.subscribe({
         next: (value) => {
           paused = value;
-          if (!value) credit.wake();
+          if (value) endWait?.();
+          else credit.wake();
         },
         error: fail,
       }),
@@ -304,6 +407,7 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
     next();
     return () => {
       closed = true;
+      endWait?.();
       timer?.unsubscribe();
       credit.close();
       for (const control of controls) control?.unsubscribe();

@@ -1,10 +1,12 @@
-import { Observable } from 'rxjs';
-import type { Option, Result } from 'ts-results-es';
+import { map, Observable } from 'rxjs';
+import { None, Some, type Option, type Result } from 'ts-results-es';
 import type {
   CallOptions,
   ClientCore,
   ListOptions,
   NackOptions,
+  PullCallOptions,
+  PullManyOptions,
   PushOptions,
   ServerInfo,
 } from '../client/client-core.js';
@@ -35,8 +37,17 @@ export interface QueueOps {
     payload: P,
     options?: PushOptions$,
   ): Observable<SciroccoMessage<PayloadOf<P>>>;
-  /** Cold single pull: `Some(message)`, or `None` when nothing is due. */
-  pullNext$<T = unknown>(): Observable<Option<SciroccoMessage<T>>>;
+  /**
+   * Cold single pull: `Some(message)`, or `None` when nothing is due. With `waitMs`, it waits for
+   * a message where the server offers long polling (see `PullCallOptions.waitMs`).
+   */
+  pullNext$<T = unknown>(options?: Omit<PullCallOptions, 'signal'>): Observable<Option<SciroccoMessage<T>>>;
+  /**
+   * Cold `pullMany`: up to `max` messages in one request where the server offers batch pulls
+   * (one elsewhere), waiting with `waitMs` where it offers long polling. Optional: a `QueueOps`
+   * of your own without it claims one message per request.
+   */
+  pullMany$?<T = unknown>(options: Omit<PullManyOptions, 'signal'>): Observable<SciroccoMessage<T>[]>;
   /** Cold `ack`. */
   ack$<T = unknown>(id: string): Observable<SciroccoMessage<T>>;
   /** Cold `get`. */
@@ -112,55 +123,140 @@ function resultObservable<T>(
 }
 
 /**
+ * The operations as their maker made them. A wrapper that spreads the operations keeps it, so
+ * what the wrapper replaced shows: a replaced `pullNext$` (with logging, a delay, a fault) must
+ * not be bypassed by a batch pull or a detached pull that still stands for the original.
+ */
+export const originalOps = Symbol('originalOps');
+
+/** The functions {@link originalOps} records. */
+export type OriginalOps = Pick<QueueOps, 'pullNext$' | 'pullMany$' | 'ack$' | 'push$'>;
+
+/**
  * Optional pull and ack that are never cancelled, for the flows: `pull$` never aborts a pull (the
  * server may have claimed a message for it) and a received message's ack is let finish (its
  * handler is done). They spare an AbortController and its listeners per request.
  */
 export const detachedPull = Symbol('detachedPull');
 
-/** Operations that may offer {@link detachedPull}. */
+/** Operations that may record their originals and offer {@link detachedPull}. */
 export type QueueOpsWithDetachedPull = QueueOps & {
+  readonly [originalOps]?: OriginalOps;
   readonly [detachedPull]?: {
-    /** The `pullNext$` and `ack$` they stand for: a wrapper that replaces either is not bypassed. */
-    readonly of: Pick<QueueOps, 'pullNext$' | 'ack$' | 'push$'>;
     readonly pull: <T>() => Observable<Option<SciroccoMessage<T>>>;
+    /**
+     * `pullMany$` that only `signal` cancels, and only while it waits (long polling):
+     * unsubscribing leaves the request be, and a subscriber that stays after the abort hears the
+     * outcome (messages that came anyway).
+     */
+    readonly pullMany: <T>(
+      options: Omit<PullManyOptions, 'signal'>,
+      signal: AbortSignal,
+    ) => Observable<SciroccoMessage<T>[]>;
     readonly ack: <T>(id: string) => Observable<SciroccoMessage<T>>;
     readonly push: QueueOps['push$'];
   };
 };
 
+/**
+ * Whether a flow may use the `pullMany$` of `ops` for its pulls: not one left over from the maker
+ * when a wrapper replaced `pullNext$` alone (the wrapper's pulls stand for all pulls then).
+ */
+export function usesBatchPull(ops: QueueOps): boolean {
+  if (!ops.pullMany$) return false;
+  const original = (ops as QueueOpsWithDetachedPull)[originalOps];
+  return !original || original.pullNext$ === ops.pullNext$ || original.pullMany$ !== ops.pullMany$;
+}
+
 /** The detached pull and ack of `ops`, each only where `ops` still has the original. */
 export function detachedOf(ops: QueueOps): {
   pull?: <T>() => Observable<Option<SciroccoMessage<T>>>;
+  pullMany?: <T>(
+    options: Omit<PullManyOptions, 'signal'>,
+    signal: AbortSignal,
+  ) => Observable<SciroccoMessage<T>[]>;
   ack?: <T>(id: string) => Observable<SciroccoMessage<T>>;
   push?: QueueOps['push$'];
 } {
   const detached = (ops as QueueOpsWithDetachedPull)[detachedPull];
-  if (!detached) return {};
+  const original = (ops as QueueOpsWithDetachedPull)[originalOps];
+  if (!detached || !original) return {};
+  const samePull = original.pullNext$ === ops.pullNext$;
   return {
-    ...(detached.of.pullNext$ === ops.pullNext$ ? { pull: detached.pull } : {}),
-    ...(detached.of.ack$ === ops.ack$ ? { ack: detached.ack } : {}),
-    ...(detached.of.push$ === ops.push$ ? { push: detached.push } : {}),
+    ...(samePull ? { pull: detached.pull } : {}),
+    ...(samePull && original.pullMany$ === ops.pullMany$ ? { pullMany: detached.pullMany } : {}),
+    ...(original.ack$ === ops.ack$ ? { ack: detached.ack } : {}),
+    ...(original.push$ === ops.push$ ? { push: detached.push } : {}),
   };
+}
+
+/**
+ * The Observable of a pull that may wait: unsubscribing ends the wait, and the server then answers
+ * with what it had claimed in that instant, which nobody receives: it is given back (nacked).
+ */
+function pulled<T>(
+  core: ClientCore,
+  call: (options: CallOptions) => Promise<Result<SciroccoMessage<T>[], SciroccoError>>,
+): Observable<SciroccoMessage<T>[]> {
+  return new Observable<SciroccoMessage<T>[]>((subscriber) => {
+    const controller = new AbortController();
+    call({ signal: controller.signal }).then(
+      (result) => {
+        if (subscriber.closed) {
+          if (result.isOk()) for (const message of result.value) void core.nack(message.metadata.id);
+        } else if (result.isOk()) {
+          subscriber.next(result.value);
+          subscriber.complete();
+        } else {
+          subscriber.error(result.error);
+        }
+      },
+      (error: unknown) => {
+        subscriber.error(error);
+      },
+    );
+    return () => {
+      controller.abort();
+    };
+  });
 }
 
 /** The Observable operations of a promise client. */
 export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull & Required<QueueOps> {
-  const pullNext$ = <T>() => fromResultCall((call) => core.pull<T>(call));
+  const one = <T>(messages: SciroccoMessage<T>[]): Option<SciroccoMessage<T>> =>
+    messages[0] === undefined ? None : Some(messages[0]);
+  const pullNext$ = <T>(options: Omit<PullCallOptions, 'signal'> = {}) =>
+    (options.waitMs ?? 0) > 0
+      ? pulled<T>(core, async (call) =>
+          (await core.pull<T>({ ...options, ...call })).map((found) => (found.isSome() ? [found.value] : [])),
+        ).pipe(map(one))
+      : fromResultCall((call) => core.pull<T>({ ...options, ...call }));
+  const pullMany$ = <T>(options: Omit<PullManyOptions, 'signal'>) =>
+    pulled<T>(core, (call) => core.pullMany<T>({ ...options, ...call }));
   const ack$ = <T>(id: string) => fromResultCall((call) => core.ack<T>(id, call));
   const push$: QueueOps['push$'] = (destination, payload, options = {}) =>
     fromResultCall((call) => core.push(destination, payload, { ...options, ...call }));
   return {
     node: core.node,
+    [originalOps]: { pullNext$, ack$, push$, pullMany$ },
     [detachedPull]: {
-      of: { pullNext$, ack$, push$ },
       pull: <T>() => resultObservable(() => core.pull<T>(), false),
+      // The signal ends a wait only: a pull that does not wait is let finish, since the server
+      // may have claimed a message for it that an abort would lose.
+      pullMany: <T>(options: Omit<PullManyOptions, 'signal'>, signal: AbortSignal) =>
+        resultObservable(async () => {
+          const waits =
+            (options.waitMs ?? 0) > 0 &&
+            (await core.extensions()).mapOr(false, (offered) => (offered.maxPullWaitMs ?? 0) > 0);
+          return core.pullMany<T>(waits ? { ...options, signal } : options);
+        }, false),
       ack: <T>(id: string) => resultObservable(() => core.ack<T>(id), false),
       push: (destination, payload, options = {}) =>
         resultObservable(() => core.push(destination, payload, options), false),
     },
     push$,
     pullNext$,
+    pullMany$,
     ack$,
     get$: <T>(id: string) => fromResultCall((call) => core.get<T>(id, call)),
     list$: <T>(options: Omit<ListOptions, 'signal'> = {}) =>

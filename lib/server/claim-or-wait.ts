@@ -17,6 +17,11 @@ export interface ClaimOrWait {
   readonly res: ServerResponse;
   /** The least wait before a store's "due now" that the claim missed is looked at again. */
   readonly recheckMs: number;
+  /**
+   * Ends the wait when it aborts (the client asked, `DELETE /messageQueue/wait/ID`): a claim
+   * under way finishes and is answered, as a pull whose time is up.
+   */
+  readonly end?: AbortSignal | undefined;
   readonly log?: ((line: string) => void) | undefined;
 }
 
@@ -26,11 +31,12 @@ export interface ClaimOrWait {
  * (the store's `watchDue`), a scheduled one reaching its time (the store's `nextDue`) — and
  * claims again, until it has messages or its time is up. The waiter is added before each claim,
  * so that a push during the claim is never missed. A client that goes away ends the wait; a
- * message claimed for it anyway is given back (nacked), never left `processing`.
+ * message claimed for it anyway is given back (nacked), never left `processing`. A client that
+ * ends the wait (`end`) gets its answer at once: what a claim under way brought, or nothing.
  */
 export async function claimOrWait(options: ClaimOrWait): Promise<readonly StoredMessage[]> {
-  const { store, waiters, clock, claim, destination, waitMs, res } = options;
-  if (waitMs <= 0) return claim(new Date(clock()));
+  const { store, waiters, clock, claim, destination, waitMs, res, end } = options;
+  if (waitMs <= 0 || end?.aborted) return claim(new Date(clock()));
   const deadline = performance.now() + waitMs;
   let waiter: DueWaiter | undefined;
   // An object, not a `let`: the close handler changes it while the loop awaits.
@@ -39,11 +45,16 @@ export async function claimOrWait(options: ClaimOrWait): Promise<readonly Stored
     client.gone = true;
     waiter?.cancel();
   };
+  const onEnd = () => {
+    waiter?.cancel();
+  };
   res.once('close', onClose);
+  end?.addEventListener('abort', onEnd, { once: true });
   try {
     for (;;) {
       const left = deadline - performance.now();
-      waiter = left >= 1 && !client.gone ? waiters.add(destination, left) : undefined;
+      const waits = left >= 1 && !client.gone && end?.aborted !== true;
+      waiter = waits ? waiters.add(destination, left) : undefined;
       const now = new Date(clock());
       const claimed = await claim(now);
       if (client.gone || res.destroyed) return await handBack(options, claimed, now);
@@ -55,11 +66,12 @@ export async function claimOrWait(options: ClaimOrWait): Promise<readonly Stored
         const next = await store.nextDue?.(destination, now);
         if (next) waiter.dueIn(Math.max(next.getTime() - clock(), options.recheckMs));
       }
-      // A client gone cancels the wait: it ends as `timeout`.
+      // A client gone, or an end asked, cancels the wait: it ends as `timeout`.
       if ((await waiter.ended) !== 'due') return [];
     }
   } finally {
     res.off('close', onClose);
+    end?.removeEventListener('abort', onEnd);
   }
 }
 

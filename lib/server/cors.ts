@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { EXTENSIONS_HEADER } from '../protocol/server-extensions.js';
+import { EXTENSIONS_HEADER, WAIT_ID_HEADER } from '../protocol/server-extensions.js';
 import { HEADERS } from '../protocol/headers.js';
 
 /**
@@ -40,6 +40,7 @@ const ALLOWED_HEADERS = [
   HEADERS.payloadType,
   HEADERS.status,
   HEADERS.scheduledTime,
+  WAIT_ID_HEADER,
 ].join(', ');
 
 /** The answer headers a browser script may read: the metadata and `Location`. */

@@ -6,11 +6,11 @@ import { SERVER_INFO } from '../protocol/server-info.js';
 import { MESSAGE_ID_PATTERN } from '../protocol/validation.js';
 import { corsPolicy, type CorsOrigins } from './cors.js';
 import { listLimit } from './list-limit.js';
-import { matchRoute, ROUTE_METHODS, type RouteName } from './match-route.js';
+import { matchRoute, ROUTE_METHODS, type Route, type RouteName } from './match-route.js';
 import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 import { claimOrWait } from './claim-or-wait.js';
 import { createObjectIdGenerator } from '../protocol/object-id.js';
-import { EXTENSIONS_HEADER, formatExtensions } from '../protocol/server-extensions.js';
+import { EXTENSIONS_HEADER, formatExtensions, WAIT_ID_HEADER } from '../protocol/server-extensions.js';
 import { readPushFields } from './push-fields.js';
 import { hasBody, isBodyFailure, readBody, type RequestBody } from './read-body.js';
 import {
@@ -77,6 +77,21 @@ export const DEFAULT_MAX_PULL_WAIT_MS = 20_000;
  */
 const DUE_RECHECK_MS = 10;
 
+/** The id a client gives a wait (its `Scirocco-Wait-Id`), to end it. */
+const WAIT_ID = /^[0-9a-f]{16,64}$/i;
+
+const WAIT_ID_HEADER_LOWER = WAIT_ID_HEADER.toLowerCase();
+
+const NO_SUCH_WAIT = 'No such wait.';
+
+/** A pull's wait (0: none) and the id that names it. */
+interface PullWait {
+  readonly waitMs: number;
+  readonly waitId?: string;
+}
+
+const isReply = (value: PullWait | Reply): value is Reply => 'status' in value;
+
 const INVALID_CONTENT_TYPE =
   'Please, specify a valid Content-Type values. Valid choices are .. text/plain, application/json, application/octet-stream';
 
@@ -87,6 +102,8 @@ interface Call {
   readonly node: string | undefined;
   /** The message id in lowercase, when the route has one of 24 hex characters. */
   readonly id: string | undefined;
+  /** The matched route, its id segment as sent. */
+  readonly route?: Route;
   readonly url: RequestTarget;
   readonly now: Date;
 }
@@ -165,6 +182,10 @@ function asStoredPayload(body: RequestBody): StoredPayload {
 const offers = (options: HandlerOptions, method: 'nack' | 'claimDue' | 'nextDue'): boolean =>
   options.plain !== true && options.store[method] !== undefined;
 
+/** The most a pull may wait on this server: 0 where it offers no long polling. */
+const pullWaitLimit = (options: HandlerOptions): number =>
+  offers(options, 'nextDue') ? (options.maxPullWaitMs ?? DEFAULT_MAX_PULL_WAIT_MS) : 0;
+
 /** A whole number of a query (`max`, `wait`): how to read it. */
 interface QueryNumber {
   readonly name: string;
@@ -236,7 +257,7 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
       : waitingBound({ max: maxWaitingPerNode, count: countWaiting, clock: options.clock });
 
   const waiters = options.waiters ?? createDueWaiters();
-  const maxWait = offers(options, 'nextDue') ? (options.maxPullWaitMs ?? DEFAULT_MAX_PULL_WAIT_MS) : 0;
+  const maxWait = pullWaitLimit(options);
   // Another server's pushes and nacks, where the store tells of them.
   if (maxWait > 0) {
     store.watchDue?.((destination) => {
@@ -251,28 +272,62 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
       waiters.notifyAt(message.nodeDestination, message.scheduledTime.getTime() - options.clock());
     }
   };
-  /** A pull's wait, where the server offers long polling (elsewhere `wait` is ignored, as the original does). */
-  const pullWait = (search: string) =>
-    maxWait > 0
-      ? queryNumber(search, { name: 'wait', least: 0, most: maxWait, absent: 0, unit: 'of milliseconds ' })
-      : 0;
-  const claimFor = (
+  /**
+   * A pull's wait and the id that names it, where the server offers long polling (elsewhere both
+   * are ignored, as the original does), or the 400 answer to a bad one.
+   */
+  const pullWait = ({ url, req }: Call): PullWait | Reply => {
+    if (maxWait === 0) return { waitMs: 0 };
+    const waitMs = queryNumber(url.search, {
+      name: 'wait',
+      least: 0,
+      most: maxWait,
+      absent: 0,
+      unit: 'of milliseconds ',
+    });
+    if (typeof waitMs !== 'number') return waitMs;
+    const waitId = req.headers[WAIT_ID_HEADER_LOWER];
+    if (waitId === undefined) return { waitMs };
+    if (typeof waitId !== 'string' || !WAIT_ID.test(waitId)) {
+      return errorReply(400, 'Validation failed', {
+        [WAIT_ID_HEADER]: {
+          message: `${WAIT_ID_HEADER} must be one id of 16 to 64 hexadecimal characters.`,
+          path: WAIT_ID_HEADER,
+          value: waitId,
+        },
+      });
+    }
+    return { waitMs, waitId: waitId.toLowerCase() };
+  };
+  /** The waits a client named (`node waitId`), which `DELETE /messageQueue/wait/ID` ends. */
+  const named = new Map<string, AbortController>();
+  const claimFor = async (
     call: Call,
     node: string,
-    waitMs: number,
+    { waitMs, waitId }: PullWait,
     claim: (now: Date) => Promise<readonly StoredMessage[]>,
-  ) =>
-    claimOrWait({
-      store,
-      waiters,
-      clock: options.clock,
-      claim,
-      destination: node,
-      waitMs,
-      res: call.res,
-      recheckMs: DUE_RECHECK_MS,
-      log: options.log,
-    });
+  ) => {
+    const key = waitId === undefined || waitMs === 0 ? undefined : `${node} ${waitId}`;
+    // An id already waiting names the first wait only: ids are random, a second is a client's bug.
+    const end = key === undefined || named.has(key) ? undefined : new AbortController();
+    if (key !== undefined && end) named.set(key, end);
+    try {
+      return await claimOrWait({
+        store,
+        waiters,
+        clock: options.clock,
+        claim,
+        destination: node,
+        waitMs,
+        res: call.res,
+        recheckMs: DUE_RECHECK_MS,
+        end: end?.signal,
+        log: options.log,
+      });
+    } finally {
+      if (key !== undefined && end && named.get(key) === end) named.delete(key);
+    }
+  };
 
   const push: Action = async ({ req, body, now }) => {
     const contentType = req.headers['content-type'] ?? '';
@@ -325,11 +380,11 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     queue: {
       POST: push,
       GET: async (call) => {
-        const { node, url } = call;
-        const waitMs = pullWait(url.search);
-        if (typeof waitMs !== 'number') return waitMs;
+        const { node } = call;
+        const wait = pullWait(call);
+        if (isReply(wait)) return wait;
         if (node === undefined) return emptyReply(204);
-        const [claimed] = await claimFor(call, node, waitMs, async (now) => {
+        const [claimed] = await claimFor(call, node, wait, async (now) => {
           const one = await store.claimNextDue(node, now);
           return one ? [one] : [];
         });
@@ -344,14 +399,24 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
         const most = limits.maxListMessages;
         const max = queryNumber(url.search, { name: 'max', least: 1, most, absent: most });
         if (typeof max !== 'number') return max;
-        const waitMs = pullWait(url.search);
-        if (typeof waitMs !== 'number') return waitMs;
+        const wait = pullWait(call);
+        if (isReply(wait)) return wait;
         if (node === undefined) return listReply([]);
         return listReply(
-          await claimFor(call, node, waitMs, async (now) => (await store.claimDue?.(node, now, max)) ?? []),
+          await claimFor(call, node, wait, async (now) => (await store.claimDue?.(node, now, max)) ?? []),
         );
       },
       HEAD: () => Promise.resolve(emptyReply(204)),
+    },
+    // Ends a wait the node named (its `Scirocco-Wait-Id`): 204 when one waited here, 404 otherwise (the
+    // client then aborts its pull; the wait may be on another server, or already over).
+    endWait: {
+      DELETE: ({ node, route }) => {
+        const waitId = route?.id?.toLowerCase();
+        const end = node === undefined || waitId === undefined ? undefined : named.get(`${node} ${waitId}`);
+        end?.abort();
+        return Promise.resolve(end ? emptyReply(204) : errorReply(404, NO_SUCH_WAIT));
+      },
     },
     ack: { PATCH: withId(({ now }, id, node) => store.ack(id, node, now).then(found())) },
     nack: {
@@ -432,7 +497,8 @@ export function createRequestHandler(
     if (
       !route ||
       (route.name === 'nack' && !offers(options, 'nack')) ||
-      (route.name === 'batchPull' && !offers(options, 'claimDue'))
+      (route.name === 'batchPull' && !offers(options, 'claimDue')) ||
+      (route.name === 'endWait' && pullWaitLimit(options) === 0)
     ) {
       return reply(NOT_FOUND());
     }
@@ -457,6 +523,7 @@ export function createRequestHandler(
         body,
         node: typeof node === 'string' && node !== '' ? node : undefined,
         id,
+        route,
         url,
         now: new Date(options.clock()),
       }),

@@ -1,8 +1,11 @@
 /** The resources of the protocol. */
 export type RouteName =
-  'info' | 'queue' | 'batchPull' | 'ack' | 'nack' | 'messages' | 'message' | 'globalDataSpace';
+  'info' | 'queue' | 'batchPull' | 'endWait' | 'ack' | 'nack' | 'messages' | 'message' | 'globalDataSpace';
 
-/** A matched route: its name and, for single-message routes, the id segment as sent. */
+/**
+ * A matched route: its name and, for single-message routes, the id segment as sent (for
+ * `endWait`, the wait's id).
+ */
 export interface Route {
   readonly name: RouteName;
   readonly id?: string;
@@ -13,6 +16,7 @@ export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = Obj
   info: ['GET', 'HEAD'],
   queue: ['GET', 'HEAD', 'POST'],
   batchPull: ['GET', 'HEAD'],
+  endWait: ['DELETE'],
   ack: ['PATCH'],
   nack: ['PATCH'],
   messages: ['GET', 'HEAD', 'DELETE'],
@@ -53,6 +57,10 @@ export function matchRoute(pathname: string): Route | undefined {
   // server without it answer it as an unknown route.
   if (head === 'messagequeue' && last === undefined && encodedId.toLowerCase() === 'batch') {
     return { name: 'batchPull' };
+  }
+  // The long-poll extension's end of a named wait: `/messageQueue/wait/ID`.
+  if (head === 'messagequeue' && last !== undefined && encodedId.toLowerCase() === 'wait') {
+    return { name: 'endWait', id: last };
   }
   const id = decodedId(encodedId);
   if (id === undefined || !HEX.test(id)) return undefined;

@@ -1,11 +1,18 @@
-import { asyncScheduler, defer, of, throwError, type Observable, type SchedulerLike } from 'rxjs';
-import { Err, type Result } from 'ts-results-es';
-import type { CallOptions, ClientCore, PushOptions } from '../client/client-core.js';
+import { asyncScheduler, defer, map, of, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import { Err, None, Ok, Some, type Option, type Result } from 'ts-results-es';
+import type { CallOptions, ClientCore, PullCallOptions, PushOptions } from '../client/client-core.js';
 import type { SciroccoError, SciroccoOperation } from '../client/scirocco-error.js';
 import { invalidArgument } from '../client/status-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
-import { validateNodeId } from '../protocol/validation.js';
-import type { QueueOps } from '../rx/queue-ops.js';
+import { describeValue, validateNodeId } from '../protocol/validation.js';
+import { validateBatchMax, validateWaitMs } from '../client/validate-input.js';
+import { claimOrWait$ } from './claim-or-wait.js';
+import {
+  originalOps,
+  type OriginalOps,
+  type QueueOps,
+  type QueueOpsWithDetachedPull,
+} from '../rx/queue-ops.js';
 import { assembleClient, type SciroccoClient } from '../rx/scirocco-client.js';
 import { resolveLimits } from '../protocol/queue-limits.js';
 import { recoverStuck } from '../client/recover-stuck.js';
@@ -33,6 +40,16 @@ export interface MemoryQueueOptions {
    * copy and acks the original. @default false: the extensions of this package's server
    */
   readonly plain?: boolean;
+  /**
+   * Long polling, as the server's `maxPullWaitMs`: a pull may wait up to this many milliseconds
+   * of the scheduler's time for a message, woken by a push or a nack for its node (on the
+   * scheduler), or when a scheduled message reaches its time; `pull$` then waits instead of
+   * polling every `interval`. Off by default, unlike the server's (20 s): with it, an idle
+   * consumer gets a message in the frame of its push instead of at its next poll, which moves
+   * the frames of marble tests written for interval polling. Set it to test flows as they run
+   * against the server. @default 0: no long polling
+   */
+  readonly maxPullWaitMs?: number;
 }
 
 /**
@@ -91,6 +108,7 @@ const PROMISE_SITES: Record<
   createClient: { method: 'GET', path: '/' },
   push: { method: 'POST', path: '/messageQueue' },
   pull: { method: 'GET', path: '/messageQueue' },
+  pullMany: { method: 'GET', path: '/messageQueue/batch' },
   ack: { method: 'PATCH', path: '/messageQueue/:id/ack' },
   get: { method: 'GET', path: '/messages/:id' },
   list: { method: 'GET', path: '/messages' },
@@ -146,7 +164,19 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   const scheduler = options.scheduler ?? asyncScheduler;
   const clock = () => scheduler.now();
   const checkSchedule = wallClockWarning(clock, options.onWarning ?? console.warn);
-  const engine = new MemoryEngine(clock, resolveLimits(options.limits), options.plain === true);
+  const maxPullWaitMs = options.maxPullWaitMs ?? 0;
+  if (!Number.isSafeInteger(maxPullWaitMs) || maxPullWaitMs < 0) {
+    throw invalidArgument(
+      'createClient',
+      `maxPullWaitMs must be a whole number of milliseconds >= 0, got ${describeValue(maxPullWaitMs)}`,
+    );
+  }
+  const engine = new MemoryEngine(
+    clock,
+    resolveLimits(options.limits),
+    options.plain === true,
+    maxPullWaitMs,
+  );
 
   function client({ node }: { readonly node: string }): SciroccoClient {
     const checked = validateNodeId(node, 'node');
@@ -161,6 +191,60 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       Promise.resolve(
         options?.signal?.aborted ? Err(engine.aborted({ operation, ...PROMISE_SITES[operation] })) : run(),
       );
+    /** A pull of up to `max` that may wait; checked as the HTTP client checks it. */
+    const pulling = <T>(
+      operation: 'pull' | 'pullMany',
+      max: unknown,
+      waitMs: unknown,
+    ): Result<Observable<SciroccoMessage<T>[]>, SciroccoError> => {
+      const most = operation === 'pull' ? Ok(1) : validateBatchMax(max);
+      if (most.isErr()) return Err(invalidArgument(operation, most.error));
+      const wait = validateWaitMs(waitMs);
+      if (wait.isErr()) return Err(invalidArgument(operation, wait.error));
+      return Ok(
+        claimOrWait$<T>({
+          engine,
+          node,
+          scheduler,
+          waitMs: engine.pullWait(wait.value),
+          claim: () => engine.pullMany<T>(node, most.value),
+        }),
+      );
+    };
+    const pulled$ = <T>(operation: 'pull' | 'pullMany', max: unknown, waitMs: unknown) =>
+      defer(() => {
+        const made = pulling<T>(operation, max, waitMs);
+        return made.isOk() ? made.value : throwError(() => made.error);
+      });
+    /** The promise of a pull: it waits in the scheduler's time, aborted by its signal. */
+    const pulledOnce = <T>(
+      operation: 'pull' | 'pullMany',
+      opts: CallOptions | undefined,
+      max: unknown,
+      waitMs: unknown,
+    ): Promise<Result<SciroccoMessage<T>[], SciroccoError>> => {
+      if (opts?.signal?.aborted) {
+        return Promise.resolve(Err(engine.aborted({ operation, ...PROMISE_SITES[operation] })));
+      }
+      const made = pulling<T>(operation, max, waitMs);
+      if (made.isErr()) return Promise.resolve(made);
+      return new Promise((resolve) => {
+        // As over HTTP, an abort ends a wait and the pull answers with what it claimed (here,
+        // where a claim is instant, nothing); a pull that does not wait is aborted.
+        const ends = engine.pullWait(Number(waitMs ?? 0)) > 0;
+        const onAbort = () => {
+          subscription.unsubscribe();
+          resolve(ends ? Ok([]) : Err(engine.aborted({ operation, ...PROMISE_SITES[operation] })));
+        };
+        const subscription = made.value.subscribe({
+          next: (messages) => {
+            opts?.signal?.removeEventListener('abort', onAbort);
+            resolve(Ok(messages));
+          },
+        });
+        if (!subscription.closed) opts?.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    };
     const core: ClientCore = {
       url: 'memory:',
       node,
@@ -169,7 +253,11 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
           checkSchedule(opts);
           return engine.push(node, destination, payload, opts);
         }),
-      pull: (opts) => call('pull', opts, () => engine.pull(node)),
+      pull: async <T>(opts: PullCallOptions = {}) =>
+        (await pulledOnce<T>('pull', opts, 1, opts.waitMs)).map(([one]): Option<SciroccoMessage<T>> =>
+          one ? Some(one) : None,
+        ),
+      pullMany: (opts) => pulledOnce('pullMany', opts, (opts as typeof opts | undefined)?.max, opts.waitMs),
       ack: (id, opts) => call('ack', opts, () => engine.ack(node, id)),
       get: (id, opts) => call('get', opts, () => engine.get(node, id)),
       list: (opts = {}) => call('list', opts, () => engine.list(node, opts)),
@@ -185,15 +273,22 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       toString: () => `SciroccoClient(memory:, node ${node})`,
       toJSON: () => ({ url: 'memory:', node }),
     };
-    const ops: Required<QueueOps> = {
-      node,
+    const originals: OriginalOps = {
       push$: (destination, payload, opts = {}) =>
         observe(() => {
           checkSchedule(opts);
           return engine.push(node, destination, payload, opts);
         }),
-      pullNext$: () => observe(() => engine.pull(node)),
+      pullNext$: <T>(opts: { readonly waitMs?: number } = {}) =>
+        pulled$<T>('pull', 1, opts.waitMs).pipe(map(([one]) => (one ? Some(one) : None))),
+      pullMany$: <T>(opts: { readonly max: number; readonly waitMs?: number }) =>
+        pulled$<T>('pullMany', (opts as typeof opts | undefined)?.max, opts.waitMs),
       ack$: (id) => observe(() => engine.ack(node, id)),
+    };
+    const ops: Required<QueueOps> & QueueOpsWithDetachedPull = {
+      node,
+      ...(originals as Required<OriginalOps>),
+      [originalOps]: originals,
       get$: (id) => observe(() => engine.get(node, id)),
       list$: (opts = {}) => observe(() => engine.list(node, opts)),
       update$: (id, payload) => observe(() => engine.updatePayload(node, id, payload)),

@@ -42,13 +42,54 @@ function sizeOf(encoded: EncodedPayload): number {
 export class MemoryEngine {
   private readonly messages = new MemoryMessages();
   private readonly nextId: () => string;
+  /** The pulls that wait for a message, by node, oldest first (long polling). */
+  private readonly watchers = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly clock: () => number,
     private readonly limits: MemoryLimits,
     private readonly plain = false,
+    /** The most a pull may wait (long polling); 0 offers none. */
+    private readonly maxPullWaitMs = 0,
   ) {
     this.nextId = createObjectIdGenerator(clock);
+  }
+
+  /**
+   * Calls `wake` once, when a message for `node` may have become due (a push, a nack): the pulls
+   * that wait are woken one per message, the one that has waited longest first. Returns what
+   * stops the watch.
+   */
+  watch(node: string, wake: () => void): () => void {
+    let watching = this.watchers.get(node);
+    if (!watching) this.watchers.set(node, (watching = new Set()));
+    const set = watching;
+    set.add(wake);
+    return () => {
+      set.delete(wake);
+      if (set.size === 0 && this.watchers.get(node) === set) this.watchers.delete(node);
+    };
+  }
+
+  /** Wakes the oldest waiting pull of a message's destination, when the message is due. */
+  private due(message: StoredMessage): void {
+    if (message.status !== 'pending') return;
+    const watching = this.watchers.get(message.nodeDestination);
+    const [first] = watching ?? [];
+    if (!first || !watching) return;
+    watching.delete(first);
+    if (watching.size === 0) this.watchers.delete(message.nodeDestination);
+    first();
+  }
+
+  /** When the next waiting message of `node` becomes due, in the clock's milliseconds. */
+  nextDue(node: string): number | undefined {
+    return this.messages.nextDue(node, this.now())?.getTime();
+  }
+
+  /** How long a pull asked to wait `waitMs` waits here: 0 where the queue does not long-poll. */
+  pullWait(waitMs: number): number {
+    return this.plain ? 0 : Math.min(waitMs, this.maxPullWaitMs);
   }
 
   private now(): Date {
@@ -102,12 +143,20 @@ export class MemoryEngine {
       payload: stored(encoded),
     };
     this.messages.insert(message);
+    this.due(message);
     return Ok(this.view<T>(message));
   }
 
   pull<T>(node: string): Result<Option<SciroccoMessage<T>>, SciroccoError> {
     const claimed = this.messages.claimNextDue(node, this.now());
     return Ok(claimed ? Some(this.view<T>(claimed)) : None);
+  }
+
+  /** Claims up to `max` (at most a list's limit; one on a plain queue), oldest first. */
+  pullMany<T>(node: string, max: number): Result<SciroccoMessage<T>[], SciroccoError> {
+    const most = this.plain ? 1 : this.limits.maxListMessages;
+    const claimed = this.messages.claimDue(node, this.now(), Math.min(max, most));
+    return Ok(claimed.map((message) => this.view<T>(message)));
   }
 
   ack<T>(node: string, id: unknown): Result<SciroccoMessage<T>, SciroccoError> {
@@ -142,13 +191,23 @@ export class MemoryEngine {
       if (this.plain) return Err(statusError(site, 404, { message: 'Not Found' }));
       const now = this.now();
       const dueAt = delayMs > 0 ? new Date(now.getTime() + delayMs) : undefined;
-      return this.found<T>(site, this.messages.nack(valid, node, now, dueAt));
+      const nacked = this.messages.nack(valid, node, now, dueAt);
+      if (nacked) this.due(nacked);
+      return this.found<T>(site, nacked);
     });
   }
 
-  /** The memory queue has the nack extension of the server (and no processing timeout), unless plain. */
+  /**
+   * The memory queue has the nack and batch-pull extensions of the server, and long polling when
+   * given a most wait (no processing timeout), unless plain.
+   */
   extensions(): Result<ServerExtensions, SciroccoError> {
-    return Ok({ nack: !this.plain });
+    if (this.plain) return Ok({ nack: false });
+    return Ok({
+      nack: true,
+      maxBatchPull: this.limits.maxListMessages,
+      ...(this.maxPullWaitMs > 0 ? { maxPullWaitMs: this.maxPullWaitMs } : {}),
+    });
   }
 
   get<T>(node: string, id: unknown): Result<SciroccoMessage<T>, SciroccoError> {

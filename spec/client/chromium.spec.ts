@@ -21,8 +21,12 @@ const PAGE_SCRIPT = `
 import { Subject, lastValueFrom, toArray } from 'rxjs';
 import { ackOnComplete, createClient } from 'scirocco-rx';
 
-/** Pushes three readings, consumes them with pull$ + ackOnComplete, polls emptily three times. */
-async function consume(url, token) {
+/**
+ * Pushes three readings and consumes them with pull$ + ackOnComplete: long polling (the default)
+ * stops 200 ms after the three are handled, ending the wait of the pull after them; plain polling
+ * after three empty polls.
+ */
+async function consume(url, token, longPoll) {
   const client = createClient({ url, node: 'b2', token });
   const ids = [];
   for (const n of [1, 2, 3]) {
@@ -36,17 +40,23 @@ async function consume(url, token) {
     if (event.type === 'empty' && ++empties === 3) stop.next();
   };
   const handled = [];
+  const started = performance.now();
   const outcomes = await lastValueFrom(
     client
-      .pull$({ interval: 10, stop, onEvent })
+      .pull$({ interval: 10, stop, onEvent, ...(longPoll ? {} : { longPoll: false }) })
       .pipe(
-        ackOnComplete((message) => { handled.push(message.payload); }),
+        ackOnComplete((message) => {
+          handled.push(message.payload);
+          // Stopped while the next pull waits on the server.
+          if (longPoll && handled.length === 3) setTimeout(() => stop.next(), 200);
+        }),
         toArray(),
       ),
   );
   return {
     ids,
     handled,
+    ms: performance.now() - started,
     outcomes: outcomes.map((outcome) => ({ status: outcome.status, metadata: outcome.message.metadata })),
   };
 }
@@ -174,27 +184,30 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser build in headless Chromium, 
     return { page, console, close: () => context.close() };
   }
 
-  it('pushes, pulls with pull$ + ackOnComplete and reads the metadata, one preflight for every poll', async () => {
+  /** Runs the page's consume against a server that allows the page's origin. */
+  async function consumeInPage(longPoll: boolean) {
     const queue = await queueServer([site.origin]);
     const { page, close } = await openPage();
     try {
       const run = await page.evaluate(
-        ([url, token]) =>
+        ([url, token, waits]) =>
           (
             window as unknown as {
               scirocco: {
                 consume(
                   url: string,
                   token: string,
+                  longPoll: boolean,
                 ): Promise<{
                   ids: string[];
                   handled: unknown[];
+                  ms: number;
                   outcomes: { status: string; metadata: Record<string, unknown> }[];
                 }>;
               };
             }
-          ).scirocco.consume(url, token),
-        [queue.server.url, TOKEN] as const,
+          ).scirocco.consume(url, token, waits),
+        [queue.server.url, TOKEN, longPoll] as const,
       );
       expect(run.handled).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
       expect(run.outcomes.map((outcome) => outcome.status)).toEqual(['acked', 'acked', 'acked']);
@@ -211,22 +224,47 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser build in headless Chromium, 
         expect(metadata.createdTime).toBeInstanceOf(Date);
         expect(metadata.processingTime).toBeInstanceOf(Date);
       }
-      const queueLine = (method: string) =>
-        queue.lines.filter((line) => line.method === method && line.path === '/messageQueue');
-      // 3 pushes, 3 pulls that brought a message and at least 3 empty ones
-      expect(queueLine('POST')).toHaveLength(3);
-      expect(queueLine('GET').length).toBeGreaterThanOrEqual(6);
-      expect(queueLine('GET').every((line) => line.status === 200 || line.status === 204)).toBe(true);
-      // The preflight cache is per URL: /messageQueue costs one preflight, each ack URL one.
-      expect(queueLine('OPTIONS')).toEqual([{ method: 'OPTIONS', path: '/messageQueue', status: 204 }]);
-      const preflights = queue.lines.filter((line) => line.method === 'OPTIONS');
-      expect(preflights.map((line) => line.path).sort()).toEqual(
-        ['/messageQueue', ...run.ids.map((id) => `/messageQueue/${id}/ack`)].sort(),
-      );
+      return { run, lines: queue.lines };
     } finally {
       await close();
       await queue.server.close();
     }
+  }
+
+  const lined = (lines: LogLine[], method: string, path: string | RegExp) =>
+    lines.filter(
+      (line) =>
+        line.method === method && (typeof path === 'string' ? line.path === path : path.test(line.path)),
+    );
+
+  it('pushes, pulls with pull$ + ackOnComplete and reads the metadata, one preflight for every poll', async () => {
+    const { run, lines } = await consumeInPage(false);
+    // 3 pushes, 3 pulls that brought a message and at least 3 empty ones
+    expect(lined(lines, 'POST', '/messageQueue')).toHaveLength(3);
+    const pulls = lined(lines, 'GET', '/messageQueue');
+    expect(pulls.length).toBeGreaterThanOrEqual(6);
+    expect(pulls.every((line) => line.status === 200 || line.status === 204)).toBe(true);
+    // The preflight cache is per URL: /messageQueue costs one preflight, each ack URL one.
+    const preflights = lines.filter((line) => line.method === 'OPTIONS');
+    expect(preflights.map((line) => line.path).sort()).toEqual(
+      ['/messageQueue', ...run.ids.map((id) => `/messageQueue/${id}/ack`)].sort(),
+    );
+  });
+
+  it('long polls by default: one preflight for every wait, and a stop ends the wait at once', async () => {
+    const { run, lines } = await consumeInPage(true);
+    // Asked once what the server offers, then pulls that wait: one URL, one preflight.
+    expect(lined(lines, 'GET', '/')).toHaveLength(1);
+    const waits = lined(lines, 'GET', /^\/messageQueue\?wait=20000$/);
+    expect(waits.length).toBeGreaterThanOrEqual(3);
+    // The stop ended the wait it met (a 204), far sooner than the wait's 20 s.
+    expect(lined(lines, 'DELETE', /^\/messageQueue\/wait\/[0-9a-f]{32}$/).map((line) => line.status)).toEqual(
+      [204],
+    );
+    expect(run.ms).toBeLessThan(10_000);
+    const preflights = lines.filter((line) => line.method === 'OPTIONS').map((line) => line.path);
+    expect(preflights.filter((path) => path === '/messageQueue?wait=20000')).toHaveLength(1);
+    expect(preflights.filter((path) => path === '/')).toHaveLength(1);
   });
 
   it('reports a server that does not allow the origin: the error names CORS, pull$ says cors-suspected', async () => {

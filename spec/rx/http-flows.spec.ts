@@ -8,6 +8,7 @@ import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
 import { createMemoryStore } from '../../lib/server/memory-store.js';
 import type { MessageStore } from '../../lib/server/message-store.js';
 import { startServer, type RunningServer } from '../../lib/server/start-server.js';
+import { testStore } from '../support/test-store.js';
 
 /** A memory store that counts claims and acks, and can slow claims down or fail inserts. */
 function countingStore(options: { claimDelayMs?: number; failInserts?: number } = {}) {
@@ -25,6 +26,14 @@ function countingStore(options: { claimDelayMs?: number; failInserts?: number } 
       if (options.claimDelayMs) await sleep(options.claimDelayMs);
       const claimed = await inner.claimNextDue(destination, now);
       if (claimed) maxProcessing = Math.max(maxProcessing, ++processing);
+      return claimed;
+    },
+    claimDue: async (destination, now, max) => {
+      claiming++;
+      if (options.claimDelayMs) await sleep(options.claimDelayMs);
+      const claimed = (await inner.claimDue?.(destination, now, max)) ?? [];
+      processing += claimed.length;
+      maxProcessing = Math.max(maxProcessing, processing);
       return claimed;
     },
     ack: async (id, destination, now) => {
@@ -291,4 +300,69 @@ describe('flows over HTTP against the server', () => {
     expect(stored.filter((m) => m.status !== 'processed')).toEqual([]);
     expect(new Set(outcomes.map((o) => (o.message.payload as { n: number }).n)).size).toBe(total);
   }, 120_000);
+});
+
+describe('pull$ over HTTP with long polling, on every store', () => {
+  /** A server of the project's store whose request log the test reads, and a client maker. */
+  async function served(options: { maxPullWaitMs?: number } = {}) {
+    const lines: { method: string; path: string; status: number }[] = [];
+    const server = await startServer({
+      ...testStore(),
+      ...options,
+      log: (line) => {
+        const [, method = '', path = '', status = ''] = line.split(' ');
+        if (status !== '') lines.push({ method, path, status: Number(status) });
+      },
+    });
+    servers.push(server);
+    const client = (node: string) => {
+      const made = createClient({ url: server.url, node, token: 'DEFAULT_TOKEN' });
+      clients.push(made);
+      return made;
+    };
+    const waits = () => lines.filter((line) => line.method === 'GET' && line.path.includes('wait='));
+    return { lines, client, waits };
+  }
+
+  it('an idle consumer sends one pull per wait, and a message pushed while it waits reaches its handler at once', async () => {
+    const { client, waits } = await served({ maxPullWaitMs: 200 });
+    const handled: { payload: unknown; at: number }[] = [];
+    // An interval of a minute: only a long poll can bring the message within the test.
+    const subscription = client('bb')
+      .consume((message) => void handled.push({ payload: message.payload, at: performance.now() }), {
+        interval: 60_000,
+      })
+      .subscribe();
+    await sleep(1_000);
+    // About one pull per 200 ms wait (polling every 10 ms would be a hundred).
+    expect(waits().length).toBeGreaterThanOrEqual(2);
+    expect(waits().length).toBeLessThanOrEqual(8);
+    const pushedAt = performance.now();
+    (await client('aa').push('bb', 'hello')).unwrap();
+    await until(() => handled.length === 1);
+    expect(handled[0]?.payload).toBe('hello');
+    expect((handled[0]?.at ?? Infinity) - pushedAt).toBeLessThan(1_000);
+    subscription.unsubscribe();
+  });
+
+  it('a stop ends the wait it meets at once: the stream completes, nothing is claimed for it', async () => {
+    const { lines, client } = await served();
+    const consumer = client('bb');
+    const stop = new Subject<void>();
+    const events: FlowEvent[] = [];
+    const done = lastValueFrom(
+      consumer.consume(() => undefined, { stop, onEvent: (event) => events.push(event) }),
+      { defaultValue: undefined },
+    );
+    await sleep(200);
+    const stoppedAt = performance.now();
+    stop.next();
+    await done;
+    expect(performance.now() - stoppedAt).toBeLessThan(5_000); // the wait was 20 s
+    expect(lines.filter((line) => line.method === 'DELETE').map((line) => line.status)).toEqual([204]);
+    (await client('aa').push('bb', 'after')).unwrap();
+    const left = (await consumer.list()).unwrap();
+    expect(left.map((message) => [message.payload, message.metadata.status])).toEqual([['after', 'pending']]);
+    expect(events.filter((event) => event.type === 'pulled')).toEqual([]);
+  });
 });

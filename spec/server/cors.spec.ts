@@ -11,7 +11,7 @@ const EXPOSED =
   'Scirocco-Extensions';
 const ALLOWED_HEADERS =
   'Authorization, Content-Type, Content-Encoding, Scirocco-Node-Source, Scirocco-Node-Destination, ' +
-  'Scirocco-Payload-Type, Scirocco-Status, Scirocco-Scheduled-Time';
+  'Scirocco-Payload-Type, Scirocco-Status, Scirocco-Scheduled-Time, Scirocco-Wait-Id';
 
 const corsHeaders = (headers: Readonly<Record<string, string>>) =>
   Object.fromEntries(

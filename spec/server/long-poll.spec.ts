@@ -202,6 +202,96 @@ describe('long polling: batch pulls', () => {
   });
 });
 
+describe('long polling: DELETE /messageQueue/wait/ID ends a named wait', () => {
+  const WAIT_ID = '0123456789abcdef0123456789abcdef';
+  const named = (client: Client, query: string, waitId: string = WAIT_ID) =>
+    client.send({ path: `/messageQueue${query}`, headers: { 'Scirocco-Wait-Id': waitId } });
+  const end = (client: Client, waitId: string = WAIT_ID) =>
+    client.send({ method: 'DELETE', path: `/messageQueue/wait/${waitId}` });
+
+  it('answers the pull at once with 204, and the end with 204; a second end finds no wait', async () => {
+    const server = await serve();
+    const a = nodeClient(server.url, 'af123');
+    const pulled = named(a, '?wait=15000');
+    expect(await stillWaiting(pulled, 100)).toBe(true);
+    const started = performance.now();
+    expect((await end(a)).status).toBe(204);
+    expect((await pulled).status).toBe(204);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const again = await end(a);
+    expect([again.status, again.json()]).toEqual([404, { message: 'No such wait.' }]);
+  });
+
+  it('ends a batch pull too, and the id in any case', async () => {
+    const server = await serve();
+    const a = nodeClient(server.url, 'af123');
+    const pulled = a.send({
+      path: '/messageQueue/batch?max=5&wait=15000',
+      headers: { 'Scirocco-Wait-Id': WAIT_ID.toUpperCase() },
+    });
+    expect(await stillWaiting(pulled, 100)).toBe(true);
+    expect((await end(a)).status).toBe(204);
+    const res = await pulled;
+    expect([res.status, res.text]).toEqual([204, '']);
+  });
+
+  it('ends only the wait of the node that named it', async () => {
+    const server = await serve();
+    const a = nodeClient(server.url, 'af123');
+    const b = nodeClient(server.url, 'bb');
+    const pulled = named(a, '?wait=15000');
+    expect(await stillWaiting(pulled, 100)).toBe(true);
+    expect((await end(b)).status).toBe(404);
+    expect((await send(server.url, { method: 'DELETE', path: `/messageQueue/wait/${WAIT_ID}` })).status).toBe(
+      404,
+    );
+    expect(await stillWaiting(pulled, 100)).toBe(true);
+    const pushed = idOf(await b.push('af123', 'for a'));
+    expect(idOf(await pulled)).toBe(pushed);
+  });
+
+  it('answers 400 to a bad Scirocco-Wait-Id and claims nothing; an end of a bad id finds no wait', async () => {
+    const server = await serve();
+    const a = nodeClient(server.url, 'af123');
+    await a.push('af123', 'kept');
+    for (const bad of ['', 'abc', 'not-hex-not-hex-not-hex', 'f'.repeat(65)]) {
+      const res = await named(a, '?wait=100', bad);
+      expect([res.status, res.json()]).toEqual([
+        400,
+        {
+          message: 'Validation failed',
+          errors: {
+            'Scirocco-Wait-Id': {
+              message: 'Scirocco-Wait-Id must be one id of 16 to 64 hexadecimal characters.',
+              path: 'Scirocco-Wait-Id',
+              value: bad,
+            },
+          },
+        },
+      ]);
+      if (bad !== '') expect((await end(a, bad)).status).toBe(404);
+    }
+    expect((await named(a, '?wait=100')).text).toBe('kept');
+  });
+
+  it('is an unknown route where the server does not long-poll, and answers only DELETE', async () => {
+    const server = await serve();
+    const a = nodeClient(server.url, 'af123');
+    for (const method of ['GET', 'PATCH', 'POST']) {
+      const res = await a.send({
+        method,
+        path: `/messageQueue/wait/${WAIT_ID}`,
+        headers: { 'Content-Type': 'text/plain' },
+      });
+      expect(res.status).toBe(404);
+    }
+    for (const off of [await serve({ maxPullWaitMs: 0 }), await serve({ plain: true })]) {
+      const res = await end(nodeClient(off.url, 'af123'));
+      expect([res.status, res.text]).toEqual([404, (await send(off.url, { path: '/nowhere' })).text]);
+    }
+  });
+});
+
 describe('long polling: discovery', () => {
   it('is advertised with the most a pull may wait', async () => {
     const server = await serve();

@@ -25,7 +25,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
-      const isPull = incoming.method === 'GET' && incoming.url === '/messageQueue';
+      // A pull of any form: single or batch, waiting or not.
+      const isPull = incoming.method === 'GET' && /^\/messageQueue(\/batch)?(\?|$)/.test(incoming.url ?? '');
       const delay = isPull && stalls > 0 ? (stalls--, stallMs) : 0;
       const forwarded = request(
         {

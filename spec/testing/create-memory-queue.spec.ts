@@ -1,9 +1,10 @@
-import { asapScheduler, map, observeOn, tap } from 'rxjs';
+import { asapScheduler, map, mergeMap, observeOn, tap } from 'rxjs';
 import type { Result } from 'ts-results-es';
 import { describe, expect, it } from 'vitest';
 import type { SciroccoError } from '../../lib/client/scirocco-error.js';
 import { createClient } from '../../lib/create-client.js';
 import { ackOnComplete } from '../../lib/rx/ack-on-complete.js';
+import { pull$ } from '../../lib/rx/pull.js';
 import { pushFrom } from '../../lib/rx/push-from.js';
 import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
 import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
@@ -198,5 +199,91 @@ describe('the memory queue and the server', () => {
     for (const client of clients) client.close();
     expect(fromMemory).toEqual(fromServer);
     expect(fromServer).toHaveLength(25);
+  });
+});
+
+describe('createMemoryQueue: the extensions, in virtual time', () => {
+  it('long polls with maxPullWaitMs: a pushed message is emitted when pushed, one pull per wait', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const queue = createMemoryQueue({ maxPullWaitMs: 1_000 });
+      const consumer = queue.client({ node: 'b2' });
+      const pulls = recorder(() => scheduler.now());
+      const counted = withOps(consumer, {
+        pullNext$: (options) => pulls.track(() => consumer.pullNext$(options)),
+      });
+      cold('2500ms x')
+        .pipe(mergeMap(() => queue.client({ node: 'a1' }).push$('b2', 'late')))
+        .subscribe();
+      // Waits of 1 s each, at 0, 1000 and 2000; no more pulls while the message is not acked.
+      expectObservable(pull$(counted, { interval: 60_000 }).pipe(map((m) => m.payload)), '^ 3000ms !').toBe(
+        '2500ms a',
+        { a: 'late' },
+      );
+      scheduler.flush();
+      expect(pulls.starts).toEqual([0, 1000, 2000]); // the third, woken at 2500, brought it
+    });
+  });
+
+  it('polls every interval without maxPullWaitMs (the default), as against the original server', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const queue = createMemoryQueue();
+      cold('2500ms x')
+        .pipe(mergeMap(() => queue.client({ node: 'a1' }).push$('b2', 'late')))
+        .subscribe();
+      expectObservable(
+        queue
+          .client({ node: 'b2' })
+          .pull$({ interval: 1_000 })
+          .pipe(map((m) => m.payload)),
+        '^ 3500ms !',
+      ).toBe('3000ms a', { a: 'late' });
+    });
+  });
+
+  it('a stop ends a long poll at once: the stream completes at the stop', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const queue = createMemoryQueue({ maxPullWaitMs: 20_000 });
+      const stop = hot('500ms s');
+      expectObservable(queue.client({ node: 'b2' }).pull$({ stop })).toBe('500ms |');
+    });
+  });
+
+  it('claims in batches up to the free in-flight slots: one request for three messages', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const queue = createMemoryQueue();
+      for (let n = 0; n < 5; n++) queue.client({ node: 'a1' }).push$('b2', { n }).subscribe();
+      const consumer = queue.client({ node: 'b2' });
+      const batches: number[] = [];
+      const counted = withOps(consumer, {
+        pullMany$: <T>(options: { readonly max: number; readonly waitMs?: number }) => {
+          batches.push(options.max);
+          return consumer.pullMany$<T>(options);
+        },
+      });
+      const handled = pull$<{ n: number }>(counted, { maxInFlight: 3, stopWhenEmpty: true }).pipe(
+        ackOnComplete(() => cold('10ms x|'), { concurrency: 3 }),
+        map((outcome) => outcome.message.payload.n),
+      );
+      // 0, 1, 2 in one batch, their handlers complete at 11; then 3 and 4 in a batch of up to 3.
+      expectObservable(handled).toBe('11ms (abc) 6ms (de|)', { a: 0, b: 1, c: 2, d: 3, e: 4 });
+      scheduler.flush();
+      expect(batches.slice(0, 2)).toEqual([3, 3]);
+      expect(queue.messages().every((m) => m.metadata.status === 'processed')).toBe(true);
+    });
+  });
+
+  it('offers what the server offers, and nothing when plain', async () => {
+    expect(
+      (await createMemoryQueue({ maxPullWaitMs: 5_000 }).client({ node: 'b2' }).extensions()).unwrap(),
+    ).toEqual({
+      nack: true,
+      maxBatchPull: 100,
+      maxPullWaitMs: 5_000,
+    });
+    expect((await createMemoryQueue({ plain: true }).client({ node: 'b2' }).extensions()).unwrap()).toEqual({
+      nack: false,
+    });
   });
 });

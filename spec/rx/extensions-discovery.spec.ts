@@ -81,8 +81,14 @@ describe('requeue: nack where the server has it, found once per stream', () => {
       ]);
       const events: FlowEvent[] = [];
       const failed = new Set<number>();
-      // One message at a time: the first requeue meets the failure, the next ones the answer.
-      pull$<Reading>(ops, { maxMessages: 6, maxInFlight: 1, onEvent: (event) => events.push(event) })
+      // One message at a time: the first requeue meets the failure, the next ones the answer
+      // (pulls that never wait ask nothing).
+      pull$<Reading>(ops, {
+        maxMessages: 6,
+        maxInFlight: 1,
+        longPoll: false,
+        onEvent: (event) => events.push(event),
+      })
         .pipe(
           ackOnComplete(
             (m) => {
