@@ -11,6 +11,12 @@ export async function canNack(): Promise<boolean> {
   return nack;
 }
 
+// ### Waiting and batch pulls
+export async function drainOnce(): Promise<void> {
+  const batch = await client.pullMany<{ n: number }>({ max: 10, waitMs: 20_000 });
+  for (const message of batch.unwrapOr([])) await client.ack(message.metadata.id);
+}
+
 // ## Recovering stuck messages
 export async function reap(): Promise<void> {
   const recovery = await client.recoverStuck({ olderThan: 10 * 60_000 });
