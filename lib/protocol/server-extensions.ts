@@ -28,6 +28,11 @@ export interface ServerExtensions {
    * milliseconds for a message to become due before it answers that none is.
    */
   readonly maxPullWaitMs?: number;
+  /**
+   * `PATCH /messageQueue/batch/ack` (and, with `nack`, `/messageQueue/batch/nack`) settles up to
+   * this many messages by id in one request, each with its own outcome.
+   */
+  readonly maxBatchAck?: number;
 }
 
 /**
@@ -75,6 +80,7 @@ export const WAIT_ID_HEADER = 'Scirocco-Wait-Id';
  * formatExtensions({ nack: true, maxWaitingPerNode: 100_000 }); // 'nack, max-waiting=100000'
  * formatExtensions({ nack: true, maxBatchPull: 100 }); // 'nack, batch-pull=100'
  * formatExtensions({ nack: true, maxPullWaitMs: 20_000 }); // 'nack, long-poll=20000'
+ * formatExtensions({ nack: true, maxBatchAck: 100 }); // 'nack, batch-ack=100'
  * ```
  */
 export function formatExtensions(extensions: ServerExtensions): string {
@@ -88,6 +94,7 @@ export function formatExtensions(extensions: ServerExtensions): string {
   }
   if (extensions.maxBatchPull !== undefined) names.push(`batch-pull=${String(extensions.maxBatchPull)}`);
   if (extensions.maxPullWaitMs !== undefined) names.push(`long-poll=${String(extensions.maxPullWaitMs)}`);
+  if (extensions.maxBatchAck !== undefined) names.push(`batch-ack=${String(extensions.maxBatchAck)}`);
   return names.join(', ');
 }
 
@@ -109,6 +116,7 @@ export function parseExtensions(header: string | undefined): ServerExtensions {
     maxWaitingPerNode?: number;
     maxBatchPull?: number;
     maxPullWaitMs?: number;
+    maxBatchAck?: number;
   } = {};
   for (const item of (header ?? '').split(',')) {
     const [name = '', value] = item.trim().toLowerCase().split('=');
@@ -119,6 +127,7 @@ export function parseExtensions(header: string | undefined): ServerExtensions {
     if (name === 'max-waiting') numbers.maxWaitingPerNode = number;
     if (name === 'batch-pull' && number > 0) numbers.maxBatchPull = number;
     if (name === 'long-poll' && number > 0) numbers.maxPullWaitMs = number;
+    if (name === 'batch-ack' && number > 0) numbers.maxBatchAck = number;
   }
   return { nack, ...numbers };
 }

@@ -13,7 +13,9 @@ import { createObjectIdGenerator } from '../protocol/object-id.js';
 import { EXTENSIONS_HEADER, formatExtensions, WAIT_ID_HEADER } from '../protocol/server-extensions.js';
 import { readPushFields } from './push-fields.js';
 import { hasBody, isBodyFailure, readBody, type RequestBody } from './read-body.js';
+import { batchItemId, readBatchIds, type BatchIds } from './read-batch-ids.js';
 import {
+  batchReply,
   emptyReply,
   errorReply,
   jsonReply,
@@ -90,7 +92,7 @@ interface PullWait {
   readonly waitId?: string;
 }
 
-const isReply = (value: PullWait | Reply): value is Reply => 'status' in value;
+const isReply = (value: PullWait | BatchIds | Reply): value is Reply => 'status' in value;
 
 const INVALID_CONTENT_TYPE =
   'Please, specify a valid Content-Type values. Valid choices are .. text/plain, application/json, application/octet-stream';
@@ -356,6 +358,29 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     due(message);
     return messageReply(201, message, true);
   };
+  /** A batch ack or nack: reads the ids, settles each valid one of the caller's, answers each. */
+  const batchSettle =
+    (
+      withDelay: boolean,
+      settle: (id: string, node: string, now: Date, delayMs: number) => Promise<StoredMessage | undefined>,
+    ): Action =>
+    async ({ body, node, now }) => {
+      const asked = readBatchIds(body, limits.maxListMessages, withDelay);
+      if (isReply(asked)) return asked;
+      // An id sent twice is settled once, at its first place: the later ones answer 404.
+      const seen = new Set<string>();
+      const settled = await Promise.all(
+        asked.ids.map((sent) => {
+          const id = batchItemId(sent);
+          const first = id !== undefined && !seen.has(id);
+          if (id !== undefined) seen.add(id);
+          return id === undefined || !first || node === undefined
+            ? Promise.resolve(undefined)
+            : settle(id, node, now, asked.delayMs);
+        }),
+      );
+      return batchReply(asked.ids, settled);
+    };
   const show = withId((_call, id, node) => store.get(id, node).then(found()));
   // The body is the original's; the header says what this server offers beyond it.
   const plainInfo = jsonReply(200, SERVER_INFO);
@@ -370,6 +395,7 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
           ...(bound === undefined ? {} : { maxWaitingPerNode: bound.max }),
           ...(offers(options, 'claimDue') ? { maxBatchPull: limits.maxListMessages } : {}),
           ...(maxWait > 0 ? { maxPullWaitMs: maxWait } : {}),
+          maxBatchAck: limits.maxListMessages,
         });
   const info: Reply =
     extensions === ''
@@ -419,6 +445,19 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
       },
     },
     ack: { PATCH: withId(({ now }, id, node) => store.ack(id, node, now).then(found())) },
+    // Settles many messages by id, each as its single-message route would (the store groups the
+    // writes made together): one answer item per id, in order.
+    batchAck: {
+      PATCH: batchSettle(false, (id, node, now) => store.ack(id, node, now)),
+    },
+    batchNack: {
+      PATCH: batchSettle(true, async (id, node, now, delayMs) => {
+        const dueAt = delayMs > 0 ? new Date(now.getTime() + delayMs) : undefined;
+        const nacked = await store.nack?.(id, node, now, dueAt);
+        if (nacked) due(nacked);
+        return nacked;
+      }),
+    },
     nack: {
       PATCH: withId(async ({ now, url }, id, node) => {
         const delay = nackDelay(new URLSearchParams(url.search).get('delay'));
@@ -498,6 +537,8 @@ export function createRequestHandler(
       !route ||
       (route.name === 'nack' && !offers(options, 'nack')) ||
       (route.name === 'batchPull' && !offers(options, 'claimDue')) ||
+      (route.name === 'batchAck' && options.plain === true) ||
+      (route.name === 'batchNack' && !offers(options, 'nack')) ||
       (route.name === 'endWait' && pullWaitLimit(options) === 0)
     ) {
       return reply(NOT_FOUND());

@@ -1,6 +1,16 @@
 /** The resources of the protocol. */
 export type RouteName =
-  'info' | 'queue' | 'batchPull' | 'endWait' | 'ack' | 'nack' | 'messages' | 'message' | 'globalDataSpace';
+  | 'info'
+  | 'queue'
+  | 'batchPull'
+  | 'batchAck'
+  | 'batchNack'
+  | 'endWait'
+  | 'ack'
+  | 'nack'
+  | 'messages'
+  | 'message'
+  | 'globalDataSpace';
 
 /**
  * A matched route: its name and, for single-message routes, the id segment as sent (for
@@ -16,6 +26,8 @@ export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = Obj
   info: ['GET', 'HEAD'],
   queue: ['GET', 'HEAD', 'POST'],
   batchPull: ['GET', 'HEAD'],
+  batchAck: ['PATCH'],
+  batchNack: ['PATCH'],
   endWait: ['DELETE'],
   ack: ['PATCH'],
   nack: ['PATCH'],
@@ -57,6 +69,12 @@ export function matchRoute(pathname: string): Route | undefined {
   // server without it answer it as an unknown route.
   if (head === 'messagequeue' && last === undefined && encodedId.toLowerCase() === 'batch') {
     return { name: 'batchPull' };
+  }
+  // The batch-ack extension: `/messageQueue/batch/ack` and `/messageQueue/batch/nack`.
+  if (head === 'messagequeue' && encodedId.toLowerCase() === 'batch') {
+    if (last?.toLowerCase() === 'ack') return { name: 'batchAck' };
+    if (last?.toLowerCase() === 'nack') return { name: 'batchNack' };
+    return undefined;
   }
   // The long-poll extension's end of a named wait: `/messageQueue/wait/ID`.
   if (head === 'messagequeue' && last !== undefined && encodedId.toLowerCase() === 'wait') {

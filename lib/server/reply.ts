@@ -28,8 +28,10 @@ export function emptyReply(status: number, headers: Readonly<Record<string, stri
   return { status, headers, body: '' };
 }
 
+const RESOURCE_NOT_FOUND_MESSAGE = 'Resource not found.';
+
 /** The answer to a request for a message that is not there, not the caller's, or in the wrong state. */
-export const RESOURCE_NOT_FOUND = (): Reply => errorReply(404, 'Resource not found.');
+export const RESOURCE_NOT_FOUND = (): Reply => errorReply(404, RESOURCE_NOT_FOUND_MESSAGE);
 
 /**
  * The answer to a push to a node whose waiting messages reached the server's bound
@@ -111,14 +113,35 @@ function payloadJson(message: StoredMessage): string {
  * as JSON (bytes as base64), and {@link LIST_CONTENT_TYPE_FIELD} telling how it was pushed.
  */
 export function listItemJson(message: StoredMessage): string {
+  const fields = listFields(message);
+  fields[LIST_CONTENT_TYPE_FIELD] = PAYLOAD_CONTENT_TYPES[message.payload.kind];
+  const head = JSON.stringify(fields);
+  return `${head.slice(0, -1)},"payload":${payloadJson(message)}}`;
+}
+
+/** A message's metadata as a list item names it (snake_case, dates as ISO 8601 in JSON). */
+function listFields(message: StoredMessage): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const spec of METADATA_FIELDS) {
     const value = message[spec.key];
     if (value !== undefined) fields[spec.field] = value;
   }
-  fields[LIST_CONTENT_TYPE_FIELD] = PAYLOAD_CONTENT_TYPES[message.payload.kind];
-  const head = JSON.stringify(fields);
-  return `${head.slice(0, -1)},"payload":${payloadJson(message)}}`;
+  return fields;
+}
+
+/**
+ * The answer to a batch ack or nack: 200 with one item per id, in the order sent — `{"id", "status":
+ * 200, "metadata"}` (a list item's fields, no payload, so that the answer stays small) for a message
+ * settled, `{"id", "status": 404, "message": "Resource not found."}` as the single-message route
+ * answers for one that was not (`undefined`: not the caller's, not `processing`, or no id).
+ */
+export function batchReply(ids: readonly unknown[], settled: readonly (StoredMessage | undefined)[]): Reply {
+  const items = settled.map((message, n) =>
+    message
+      ? { id: ids[n], status: 200, metadata: listFields(message) }
+      : { id: ids[n], status: 404, message: RESOURCE_NOT_FOUND_MESSAGE },
+  );
+  return jsonReply(200, items);
 }
 
 /** The list answer: 200 with a JSON array, or 204 when there is nothing. */

@@ -16,6 +16,7 @@ describe('client.extensions() and client.nack()', () => {
       nack: true,
       maxBatchPull: 100,
       maxPullWaitMs: 20_000,
+      maxBatchAck: 100,
     });
     const original = await stubServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });

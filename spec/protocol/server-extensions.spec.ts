@@ -14,8 +14,12 @@ describe('the Scirocco-Extensions header', () => {
     ],
     ['batch-pull=100, nack', { nack: true, maxBatchPull: 100 }],
     ['long-poll=20000', { nack: false, maxPullWaitMs: 20_000 }],
+    ['batch-ack=100', { nack: false, maxBatchAck: 100 }],
     // Unknown names and malformed values are ignored: a newer server's header still reads.
-    ['nack, batch=50, processing-timeout=soon, max-waiting=, batch-pull=0, long-poll=0', { nack: true }],
+    [
+      'nack, batch=50, processing-timeout=soon, max-waiting=, batch-pull=0, long-poll=0, batch-ack=0',
+      { nack: true },
+    ],
   ] as const)('reads %j', (header, extensions) => {
     expect(parseExtensions(header)).toEqual(extensions);
   });
@@ -27,9 +31,10 @@ describe('the Scirocco-Extensions header', () => {
       maxWaitingPerNode: 1_000,
       maxBatchPull: 50,
       maxPullWaitMs: 5_000,
+      maxBatchAck: 20,
     };
     expect(formatExtensions(all)).toBe(
-      'nack, processing-timeout=30000, max-waiting=1000, batch-pull=50, long-poll=5000',
+      'nack, processing-timeout=30000, max-waiting=1000, batch-pull=50, long-poll=5000, batch-ack=20',
     );
     expect(parseExtensions(formatExtensions(all))).toEqual(all);
     expect(formatExtensions({ nack: false })).toBe('');

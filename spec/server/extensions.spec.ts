@@ -15,7 +15,7 @@ describe('extensions: discovery', () => {
   it('advertises nack and batch-pull in the Scirocco-Extensions header of GET /, the body the original one', async () => {
     const res = await send(srv.url);
     expect(res.status).toBe(200);
-    expect(res.headers['scirocco-extensions']).toBe('nack, batch-pull=100, long-poll=20000');
+    expect(res.headers['scirocco-extensions']).toBe('nack, batch-pull=100, long-poll=20000, batch-ack=100');
     expect(res.json()).toEqual({
       name: 'DDS endpoint.',
       author: 'eloylp',
@@ -28,7 +28,7 @@ describe('extensions: discovery', () => {
     await Promise.all(servers.splice(0).map((server) => server.close()));
   });
 
-  it('advertises nothing, and has no nack route, on a store that cannot nack', async () => {
+  it('advertises only batch acks, and has no nack route, on a store with only the required methods', async () => {
     const inner = createMemoryStore();
     // A store of its own with the required methods only: no nack, no recoverStuck.
     const store: MessageStore = {
@@ -44,7 +44,8 @@ describe('extensions: discovery', () => {
     };
     const server = await startServer({ store });
     servers.push(server);
-    expect((await send(server.url)).headers['scirocco-extensions']).toBeUndefined();
+    // Only what every store can do: a batch ack is acks of one message each.
+    expect((await send(server.url)).headers['scirocco-extensions']).toBe('batch-ack=100');
     const a = nodeClient(server.url, 'af123');
     await a.push('af123', 'x');
     const id = idOf(await a.pull());
@@ -112,7 +113,7 @@ describe('the processing timeout', () => {
     const server = await startServer({ port: 0, ...testStore(), processingTimeoutMs: 200, clock: clock.now });
     servers.push(server);
     expect((await send(server.url)).headers['scirocco-extensions']).toBe(
-      'nack, processing-timeout=200, batch-pull=100, long-poll=20000',
+      'nack, processing-timeout=200, batch-pull=100, long-poll=20000, batch-ack=100',
     );
     const a = nodeClient(server.url, 'af123');
     await a.push('af123', 'stuck');
