@@ -1,7 +1,7 @@
 import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type { RecoverStuckOptions, StuckRecovery } from './recover-stuck.js';
 import type { Option, Result } from 'ts-results-es';
-import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
 import type { Payload, PayloadOf } from './payload.js';
 import type { SciroccoError } from './scirocco-error.js';
 
@@ -251,6 +251,40 @@ export interface ClientCore {
    * ```
    */
   nack<T = unknown>(id: string, options?: NackOptions): SciroccoResult<SciroccoMessage<T>>;
+
+  /**
+   * Acks many messages this node pulled, each with its own outcome, in the order of `ids`: its
+   * metadata (`processed`), or the error its single `ack` would have given (`not-found` for one
+   * that is not this node's or not `processing`). Where the server has batch acks (`batch-ack`)
+   * that is one request per `maxBatchAck` ids; elsewhere (the original) one ack per id, at once.
+   * An id given twice is acked once, at its first place. The whole call fails only for invalid
+   * `ids`, before any request: a request that fails gives its error to each of its ids.
+   *
+   * @example
+   * ```ts
+   * const outcomes = (await client.ackMany(['5823a70203c123003de4229b'])).unwrapOr([]);
+   * for (const outcome of outcomes) if (outcome.isErr()) console.error(outcome.error.message);
+   * ```
+   */
+  ackMany(
+    ids: readonly string[],
+    options?: CallOptions,
+  ): SciroccoResult<Result<MessageMetadata, SciroccoError>[]>;
+
+  /**
+   * {@link ClientCore.nack} for many messages, as {@link ClientCore.ackMany} acks them: one
+   * request per `maxBatchAck` ids where the server has batch acks and nack, else one nack per id
+   * (`not-found` each, against a server without nack).
+   *
+   * @example
+   * ```ts
+   * const outcomes = await client.nackMany(['5823a70203c123003de4229b'], { delayMs: 5_000 });
+   * ```
+   */
+  nackMany(
+    ids: readonly string[],
+    options?: NackOptions,
+  ): SciroccoResult<Result<MessageMetadata, SciroccoError>[]>;
 
   /**
    * What the server offers beyond the protocol (its `Scirocco-Extensions` header): `{ nack:

@@ -3,6 +3,7 @@ import { encodePayload } from '../protocol/encode-payload.js';
 import { HEADERS } from '../protocol/headers.js';
 import { EXTENSIONS_HEADER, parseExtensions, WAIT_ID_HEADER } from '../protocol/server-extensions.js';
 import { validateMessageId } from '../protocol/validation.js';
+import { nackDelayOf, settleMany, type Settled } from './settle-many.js';
 import { validateBatchMax, validateListLimit, validatePush, validateWaitMs } from './validate-input.js';
 import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type {
@@ -23,6 +24,7 @@ import {
   readCount,
   readErrorBody,
   readInfo,
+  readBatchItems,
   readList,
   readMessage,
   readOptionalMessage,
@@ -390,11 +392,9 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
     nack(id, options: NackOptions = {}) {
       const target = messagePath(id, (valid) => `/messageQueue/${valid}/nack`);
       if (target.isErr()) return Promise.resolve(rejected('nack', target.error));
-      const { delayMs = 0 } = options;
-      if (!Number.isSafeInteger(delayMs) || delayMs < 0) {
-        const reason = `delayMs must be a whole number of milliseconds >= 0, got ${String(delayMs)}`;
-        return Promise.resolve(rejected('nack', reason));
-      }
+      const delay = nackDelayOf(options);
+      if (delay.isErr()) return Promise.resolve(rejected('nack', delay.error));
+      const delayMs = delay.value;
       const { path } = target.value;
       return send({
         operation: 'nack',
@@ -405,6 +405,26 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
         expect: [200],
         read: readMessage,
       });
+    },
+
+    ackMany(ids, options: CallOptions = {}) {
+      return settleMany(
+        'ackMany',
+        ids,
+        options,
+        (unique) => settleEach('ackMany', unique, 0, options),
+        alreadySettled('ackMany'),
+      );
+    },
+
+    nackMany(ids, options: NackOptions = {}) {
+      return settleMany(
+        'nackMany',
+        ids,
+        options,
+        (unique, delayMs) => settleEach('nackMany', unique, delayMs, options),
+        alreadySettled('nackMany'),
+      );
     },
 
     extensions,
@@ -431,6 +451,69 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
     toString: () => `SciroccoClient(${config.url}, node ${config.node})`,
     toJSON: () => ({ url: config.url, node: config.node }),
   } as ClientCore;
+
+  /** Settles distinct ids: in batches of the server's most where it has batch acks, else one by one. */
+  async function settleEach(
+    operation: 'ackMany' | 'nackMany',
+    ids: readonly string[],
+    delayMs: number,
+    options: NackOptions,
+  ): Promise<Settled[]> {
+    const nacking = operation === 'nackMany';
+    const one = (id: string): Promise<Settled> =>
+      (nacking ? core.nack(id, options) : core.ack(id, options)).then((settled) =>
+        settled.map((message) => message.metadata),
+      );
+    const offered = (await extensions(options.signal ? { signal: options.signal } : {})).unwrapOr(PLAIN);
+    const most = offered.maxBatchAck;
+    if (most === undefined || (nacking && !offered.nack)) return Promise.all(ids.map(one));
+    const chunks: string[][] = [];
+    for (let at = 0; at < ids.length; at += most) chunks.push(ids.slice(at, at + most));
+    const path = `/messageQueue/batch/${nacking ? 'nack' : 'ack'}`;
+    const answered = await Promise.all(
+      chunks.map(async (chunk): Promise<Settled[]> => {
+        const answer = await send({
+          operation,
+          method: 'PATCH',
+          path,
+          headers: { ...baseHeaders, 'Content-Type': 'application/json' },
+          body: JSON.stringify(delayMs > 0 ? { ids: chunk, delay: delayMs } : { ids: chunk }),
+          signal: options.signal,
+          expect: [200],
+          read: readBatchItems(chunk),
+        });
+        if (answer.isErr()) {
+          // A server that no longer offers it (restarted plain, say): forget, and go one by one.
+          if (answer.error.status === 404) {
+            known = undefined;
+            return Promise.all(chunk.map(one));
+          }
+          return chunk.map(() => Err(answer.error));
+        }
+        return answer.value.map((item, n) =>
+          'metadata' in item
+            ? Ok(item.metadata)
+            : Err(statusError({ operation, method: 'PATCH', path, messageId: chunk[n] }, item.status, item)),
+        );
+      }),
+    );
+    return answered.flat();
+  }
+
+  /** What the server answers for an id already settled. */
+  const alreadySettled = (operation: SciroccoOperation) => (id: string) =>
+    statusError(
+      {
+        operation,
+        method: 'PATCH',
+        path: `/messageQueue/batch/${operation === 'ackMany' ? 'ack' : 'nack'}`,
+        messageId: id,
+      },
+      404,
+      {
+        message: 'Resource not found.',
+      },
+    );
 
   return Object.freeze(core);
 }

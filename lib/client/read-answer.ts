@@ -1,6 +1,7 @@
 import { Err, None, Ok, Some, type Option, type Result } from 'ts-results-es';
 import { decodePayload } from '../protocol/decode-payload.js';
-import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
+import { readMetadata } from '../protocol/metadata-fields.js';
 import { messageFromListItem } from '../protocol/message-from-list-item.js';
 import { metadataFromHeaders } from '../protocol/metadata-from-headers.js';
 import { describeValue } from '../protocol/validation.js';
@@ -86,4 +87,45 @@ export function readErrorBody(response: TransportResponse): {
     ...(typeof message === 'string' ? { message } : {}),
     ...(typeof errors === 'object' && errors !== null ? { errors: errors as Record<string, unknown> } : {}),
   };
+}
+
+/** One item of a batch ack or nack answer: the message's metadata, or the status it got. */
+export type BatchItem =
+  | { readonly status: 200; readonly metadata: MessageMetadata }
+  | { readonly status: number; readonly message?: string };
+
+/**
+ * A batch ack or nack answer: one item per id sent, in order (`{id, status: 200, metadata}` or
+ * `{id, status, message}`); any other shape is a protocol failure.
+ */
+export function readBatchItems(ids: readonly string[]) {
+  return (response: TransportResponse): Result<BatchItem[], string> =>
+    readJson(response).andThen((items) => {
+      if (!Array.isArray(items) || items.length !== ids.length) {
+        return Err(
+          `the batch answer is ${describeValue(items)}, not an array of ${String(ids.length)} items`,
+        );
+      }
+      const read: BatchItem[] = [];
+      for (const [n, item] of (items as unknown[]).entries()) {
+        const { id, status, metadata, message } = (item ?? {}) as Record<string, unknown>;
+        if (typeof id !== 'string' || id.toLowerCase() !== ids[n] || typeof status !== 'number') {
+          return Err(
+            `batch answer item ${String(n)} is ${describeValue(item)}, not the outcome of ${String(ids[n])}`,
+          );
+        }
+        if (status !== 200) {
+          read.push(typeof message === 'string' ? { status, message } : { status });
+          continue;
+        }
+        const fields = (metadata ?? {}) as Record<string, unknown>;
+        const parsed = readMetadata(
+          (spec) => fields[spec.field],
+          (spec) => `batch answer item ${String(n)} field "${spec.field}"`,
+        );
+        if (parsed.isErr()) return parsed;
+        read.push({ status: 200, metadata: parsed.value });
+      }
+      return Ok(read);
+    });
 }

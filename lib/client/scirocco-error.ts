@@ -35,6 +35,7 @@ export type SciroccoOperation =
   | 'pull'
   | 'pullMany'
   | 'ack'
+  | 'ackMany'
   | 'get'
   | 'list'
   | 'update'
@@ -43,6 +44,7 @@ export type SciroccoOperation =
   | 'wipe'
   | 'info'
   | 'nack'
+  | 'nackMany'
   | 'extensions'
   | 'recoverStuck';
 

@@ -207,6 +207,7 @@ export class MemoryEngine {
       nack: true,
       maxBatchPull: this.limits.maxListMessages,
       ...(this.maxPullWaitMs > 0 ? { maxPullWaitMs: this.maxPullWaitMs } : {}),
+      maxBatchAck: this.limits.maxListMessages,
     });
   }
 

@@ -59,7 +59,7 @@ describe('client.extensions() and client.nack()', () => {
   it('has the same nack on the memory queue', async () => {
     const queue = createMemoryQueue();
     const client = queue.client({ node: 'af123' });
-    expect((await client.extensions()).unwrap()).toEqual({ nack: true, maxBatchPull: 100 });
+    expect((await client.extensions()).unwrap()).toEqual({ nack: true, maxBatchPull: 100, maxBatchAck: 100 });
     const pushed = (await client.push('af123', 'x')).unwrap();
     (await client.pull()).unwrap();
     expect((await client.nack(pushed.metadata.id)).unwrap().metadata).toMatchObject({

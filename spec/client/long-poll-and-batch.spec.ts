@@ -1,8 +1,14 @@
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import type { Option } from 'ts-results-es';
+import type { Option, Result } from 'ts-results-es';
 import { createClient } from '../../lib/create-client.js';
-import type { SciroccoMessage } from '../../lib/protocol/message-metadata.js';
-import type { PullCallOptions, PullManyOptions, SciroccoResult } from '../../lib/client/client-core.js';
+import type { MessageMetadata, SciroccoMessage } from '../../lib/protocol/message-metadata.js';
+import type { SciroccoError } from '../../lib/client/scirocco-error.js';
+import type {
+  NackOptions,
+  PullCallOptions,
+  PullManyOptions,
+  SciroccoResult,
+} from '../../lib/client/client-core.js';
 import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../lib/server/start-server.js';
 import { testStore } from '../support/test-store.js';
@@ -238,5 +244,114 @@ describe('client.pullMany({ max }): batch pulls', () => {
     expectTypeOf<ReturnType<SciroccoClient['pull']>>().toEqualTypeOf<
       SciroccoResult<Option<SciroccoMessage>>
     >();
+  });
+});
+
+describe('client.ackMany / nackMany: batch acks', () => {
+  /** Pushes `n` messages to `node` and claims them: their ids. */
+  async function claimedBy(consumer: SciroccoClient, n: number): Promise<string[]> {
+    for (let i = 0; i < n; i++) (await consumer.push(consumer.node, { i })).unwrap();
+    const ids: string[] = [];
+    while (ids.length < n) {
+      for (const message of (await consumer.pullMany({ max: n - ids.length })).unwrap()) {
+        ids.push(message.metadata.id);
+      }
+    }
+    return ids;
+  }
+  const outline = (outcomes: readonly Result<MessageMetadata, SciroccoError>[]) =>
+    outcomes.map((outcome) => (outcome.isOk() ? outcome.value.status : outcome.error.kind));
+
+  it.each([
+    ['with batch acks: one request', false, ['PATCH /messageQueue/batch/ack']],
+    [
+      'against the plain protocol: one ack per id',
+      true,
+      Array<string>(3).fill('PATCH /messageQueue/:id/ack'),
+    ],
+  ])('acks each id, in order, with its own outcome — %s', async (_, plain, requests) => {
+    const { lines, client } = await serve();
+    const consumer = client('bb', plain);
+    const [a = '', b = '', c = ''] = await claimedBy(consumer, 3);
+    const other = (await client('aa').push('aa', 'not bb’s')).unwrap().metadata.id;
+    lines.splice(0);
+    const outcomes = (await consumer.ackMany([c, other, a, b])).unwrap();
+    expect(outline(outcomes)).toEqual(['processed', 'not-found', 'processed', 'processed']);
+    expect(outcomes.map((outcome) => outcome.isOk() && outcome.value.id)).toEqual([c, false, a, b]);
+    const failed = outcomes[1];
+    expect(failed?.isErr() && [failed.error.status, failed.error.messageId, failed.error.operation]).toEqual([
+      404,
+      other,
+      plain ? 'ack' : 'ackMany',
+    ]);
+    const sent = lines
+      .filter((line) => line.method === 'PATCH')
+      .map((line) => `PATCH ${line.path.replace(/[0-9a-f]{24}/, ':id')}`);
+    expect(sent).toEqual(plain ? [...requests, 'PATCH /messageQueue/:id/ack'] : requests);
+  });
+
+  it('nacks many back to the queue, tries kept, after the delay', async () => {
+    const { client } = await serve();
+    const consumer = client('bb');
+    const ids = await claimedBy(consumer, 2);
+    const outcomes = (await consumer.nackMany(ids, { delayMs: 60_000 })).unwrap();
+    expect(outline(outcomes)).toEqual(['scheduled', 'scheduled']);
+    expect(outcomes.map((outcome) => outcome.isOk() && outcome.value.tries)).toEqual([1, 1]);
+    expect((await consumer.pull()).unwrap().isNone()).toBe(true);
+  });
+
+  it('splits ids beyond the server’s most into several batches, and settles an id given twice once', async () => {
+    const { lines, client } = await serve({ limits: { maxListMessages: 2 } });
+    const consumer = client('bb');
+    const ids = [
+      ...(await claimedBy(consumer, 2)),
+      ...(await claimedBy(consumer, 2)),
+      ...(await claimedBy(consumer, 1)),
+    ];
+    lines.splice(0);
+    const outcomes = (await consumer.ackMany([...ids, ids[0] ?? ''])).unwrap();
+    expect(outline(outcomes)).toEqual([
+      'processed',
+      'processed',
+      'processed',
+      'processed',
+      'processed',
+      'not-found',
+    ]);
+    expect(lines.filter((line) => line.path === '/messageQueue/batch/ack')).toHaveLength(3);
+  });
+
+  it.each([
+    [[], 'ackMany', 'ids must hold 1 or more message ids, got none'],
+    [
+      ['5823a70203c123003de4229b', 'x'],
+      'ackMany',
+      'ids[1]: message id must be 24 hexadecimal characters, got "x"',
+    ],
+  ])('refuses %j before any request', async (ids, operation, reason) => {
+    const { lines, client } = await serve();
+    const refused = await client('bb').ackMany(ids);
+    expect(refused.isErr() && [refused.error.kind, refused.error.operation, refused.error.message]).toEqual([
+      'invalid-argument',
+      operation,
+      `${operation}: ${reason}`,
+    ]);
+    expect(lines).toEqual([]);
+  });
+
+  it('refuses a bad delay before any request', async () => {
+    const { lines, client } = await serve();
+    const refused = await client('bb').nackMany(['5823a70203c123003de4229b'], { delayMs: -1 });
+    expect(refused.isErr() && refused.error.message).toBe(
+      'nackMany: delayMs must be a whole number of milliseconds >= 0, got -1',
+    );
+    expect(lines).toEqual([]);
+  });
+
+  it('has the types of its outcomes', () => {
+    expectTypeOf<ReturnType<SciroccoClient['ackMany']>>().toEqualTypeOf<
+      SciroccoResult<Result<MessageMetadata, SciroccoError>[]>
+    >();
+    expectTypeOf<Parameters<SciroccoClient['nackMany']>[1]>().toEqualTypeOf<NackOptions | undefined>();
   });
 });

@@ -203,6 +203,26 @@ describe('the memory queue and the server', () => {
 });
 
 describe('createMemoryQueue: the extensions, in virtual time', () => {
+  it('acks and nacks many ids, each with its own outcome, as the server does', async () => {
+    const queue = createMemoryQueue();
+    const consumer = queue.client({ node: 'b2' });
+    for (const n of [1, 2, 3]) (await consumer.push('b2', { n })).unwrap();
+    const ids = (await consumer.pullMany({ max: 3 })).unwrap().map((message) => message.metadata.id);
+    const [a = '', b = '', c = ''] = ids;
+    const acked = (await consumer.ackMany([a, b, a])).unwrap();
+    expect(acked.map((outcome) => (outcome.isOk() ? outcome.value.status : outcome.error.kind))).toEqual([
+      'processed',
+      'processed',
+      'not-found',
+    ]);
+    const nacked = (await consumer.nackMany([c, a])).unwrap();
+    expect(nacked.map((outcome) => (outcome.isOk() ? outcome.value.status : outcome.error.message))).toEqual([
+      'pending',
+      'nackMany PATCH /messageQueue/batch/nack: 404 Resource not found.',
+    ]);
+    expect((await queue.client({ node: 'b2' }).extensions()).unwrap().maxBatchAck).toBe(100);
+  });
+
   it('long polls with maxPullWaitMs: a pushed message is emitted when pushed, one pull per wait', () => {
     const scheduler = testScheduler();
     scheduler.run(({ cold, expectObservable }) => {
@@ -281,6 +301,7 @@ describe('createMemoryQueue: the extensions, in virtual time', () => {
       nack: true,
       maxBatchPull: 100,
       maxPullWaitMs: 5_000,
+      maxBatchAck: 100,
     });
     expect((await createMemoryQueue({ plain: true }).client({ node: 'b2' }).extensions()).unwrap()).toEqual({
       nack: false,
