@@ -17,6 +17,13 @@ export async function drainOnce(): Promise<void> {
   for (const message of batch.unwrapOr([])) await client.ack(message.metadata.id);
 }
 
+export async function ackAll(): Promise<number> {
+  const batch = await client.pullMany<{ n: number }>({ max: 10, waitMs: 20_000 });
+  const settled = (await client.ackMany(batch.unwrapOr([]).map((m) => m.metadata.id))).unwrapOr([]);
+  const failed = settled.filter((outcome) => outcome.isErr());
+  return failed.length;
+}
+
 // ## Recovering stuck messages
 export async function reap(): Promise<void> {
   const recovery = await client.recoverStuck({ olderThan: 10 * 60_000 });
