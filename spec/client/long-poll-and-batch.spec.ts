@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Option, Result } from 'ts-results-es';
-import { createClient } from '../../lib/create-client.js';
 import type { MessageMetadata, SciroccoMessage } from '../../lib/protocol/message-metadata.js';
 import type { SciroccoError } from '../../lib/client/scirocco-error.js';
 import type {
@@ -10,46 +9,11 @@ import type {
   SciroccoResult,
 } from '../../lib/client/client-core.js';
 import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../lib/server/start-server.js';
-import { testStore } from '../support/test-store.js';
+import { useLoggedServers } from '../support/logged-server.js';
 
-const TOKEN = 'DEFAULT_TOKEN';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A request as the server logged it. */
-interface Line {
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-}
-
-const servers: RunningServer[] = [];
-const clients: SciroccoClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-/** A server on port 0 whose request log the test reads. */
-async function serve(options: ServerOptions = {}) {
-  const lines: Line[] = [];
-  const server = await startServer({
-    port: 0,
-    ...testStore(),
-    ...options,
-    log: (line) => {
-      const [, method = '', path = '', status = ''] = line.split(' ');
-      if (status !== '') lines.push({ method, path, status: Number(status) });
-    },
-  });
-  servers.push(server);
-  const client = (node: string, plain = false) => {
-    const made = createClient({ url: server.url, node, token: TOKEN, plain });
-    clients.push(made);
-    return made;
-  };
-  return { server, lines, client };
-}
+const serve = useLoggedServers();
 
 describe('client.pull({ waitMs }): long polling', () => {
   it('gets a message pushed while it waits, in one request, after one look at the extensions', async () => {
@@ -203,12 +167,10 @@ describe('client.pullMany({ max }): batch pulls', () => {
 
   it('falls back to a single pull when the server it knew no longer has batches, and asks again later', async () => {
     const first = await serve();
-    const consumer = createClient({ url: first.server.url, node: 'bb', token: TOKEN });
-    clients.push(consumer);
+    const consumer = first.client('bb');
     expect((await consumer.extensions()).unwrap().maxBatchPull).toBe(100);
     const port = Number(new URL(first.server.url).port);
-    await first.server.close();
-    servers.splice(servers.indexOf(first.server), 1);
+    await first.server.close(); // closing again after the test does nothing
     const restarted = await serve({ port, plain: true });
     (await restarted.client('aa').push('bb', 'after the restart')).unwrap();
     expect((await consumer.pullMany({ max: 5 })).unwrap().map((message) => message.payload)).toEqual([

@@ -8,7 +8,7 @@ import type { SciroccoClient } from '../../lib/rx/scirocco-client.js';
 import { createMemoryStore } from '../../lib/server/memory-store.js';
 import type { MessageStore } from '../../lib/server/message-store.js';
 import { startServer, type RunningServer } from '../../lib/server/start-server.js';
-import { testStore } from '../support/test-store.js';
+import { useLoggedServers } from '../support/logged-server.js';
 
 /** A memory store that counts claims and acks, and can slow claims down or fail inserts. */
 function countingStore(options: { claimDelayMs?: number; failInserts?: number } = {}) {
@@ -303,23 +303,10 @@ describe('flows over HTTP against the server', () => {
 });
 
 describe('pull$ over HTTP with long polling, on every store', () => {
+  const serve = useLoggedServers();
   /** A server of the project's store whose request log the test reads, and a client maker. */
   async function served(options: { maxPullWaitMs?: number } = {}) {
-    const lines: { method: string; path: string; status: number }[] = [];
-    const server = await startServer({
-      ...testStore(),
-      ...options,
-      log: (line) => {
-        const [, method = '', path = '', status = ''] = line.split(' ');
-        if (status !== '') lines.push({ method, path, status: Number(status) });
-      },
-    });
-    servers.push(server);
-    const client = (node: string) => {
-      const made = createClient({ url: server.url, node, token: 'DEFAULT_TOKEN' });
-      clients.push(made);
-      return made;
-    };
+    const { lines, client } = await serve(options);
     const waits = () => lines.filter((line) => line.method === 'GET' && line.path.includes('wait='));
     return { lines, client, waits };
   }
