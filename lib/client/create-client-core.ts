@@ -408,22 +408,12 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
     },
 
     ackMany(ids, options: CallOptions = {}) {
-      return settleMany(
-        'ackMany',
-        ids,
-        options,
-        (unique) => settleEach('ackMany', unique, 0, options),
-        alreadySettled('ackMany'),
-      );
+      return settleMany('ackMany', ids, options, (unique) => settleEach('ackMany', unique, 0, options));
     },
 
     nackMany(ids, options: NackOptions = {}) {
-      return settleMany(
-        'nackMany',
-        ids,
-        options,
-        (unique, delayMs) => settleEach('nackMany', unique, delayMs, options),
-        alreadySettled('nackMany'),
+      return settleMany('nackMany', ids, options, (unique, delayMs) =>
+        settleEach('nackMany', unique, delayMs, options),
       );
     },
 
@@ -499,21 +489,6 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
     );
     return answered.flat();
   }
-
-  /** What the server answers for an id already settled. */
-  const alreadySettled = (operation: SciroccoOperation) => (id: string) =>
-    statusError(
-      {
-        operation,
-        method: 'PATCH',
-        path: `/messageQueue/batch/${operation === 'ackMany' ? 'ack' : 'nack'}`,
-        messageId: id,
-      },
-      404,
-      {
-        message: 'Resource not found.',
-      },
-    );
 
   return Object.freeze(core);
 }

@@ -3,7 +3,7 @@ import type { MessageMetadata } from '../protocol/message-metadata.js';
 import { describeValue, validateMessageId } from '../protocol/validation.js';
 import type { NackOptions } from './client-core.js';
 import type { SciroccoError } from './scirocco-error.js';
-import { invalidArgument } from './status-error.js';
+import { invalidArgument, statusError } from './status-error.js';
 
 /** The outcome of one id of an `ackMany` or `nackMany`. */
 export type Settled = Result<MessageMetadata, SciroccoError>;
@@ -16,10 +16,18 @@ export function nackDelayOf(options: NackOptions): Result<number, string> {
     : Err(`delayMs must be a whole number of milliseconds >= 0, got ${String(delayMs)}`);
 }
 
+/** The error of an id a batch could not settle, as the server answers it (404). */
+export function batchItemNotFound(operation: 'ackMany' | 'nackMany', id: string): SciroccoError {
+  const path = `/messageQueue/batch/${operation === 'ackMany' ? 'ack' : 'nack'}`;
+  return statusError({ operation, method: 'PATCH', path, messageId: id }, 404, {
+    message: 'Resource not found.',
+  });
+}
+
 /**
  * The rules of `ackMany` and `nackMany`, for every client: the ids (and a nack's delay) are
  * checked before anything is sent, an id given twice is settled once — at its first place, the
- * later ones answered as an id already settled (`duplicate`) — and the outcomes come back in the
+ * later ones answered as an id already settled — and the outcomes come back in the
  * order of `ids`. `settle` settles the distinct ids, one outcome each, in their order.
  */
 export async function settleMany(
@@ -27,7 +35,6 @@ export async function settleMany(
   ids: unknown,
   options: NackOptions,
   settle: (unique: readonly string[], delayMs: number) => Promise<readonly Settled[]>,
-  duplicate: (id: string) => SciroccoError,
 ): Promise<Result<Settled[], SciroccoError>> {
   const rejected = (reason: string) => Err(invalidArgument(operation, reason));
   if (!Array.isArray(ids)) return rejected(`ids must be an array of message ids, got ${describeValue(ids)}`);
@@ -46,9 +53,9 @@ export async function settleMany(
   const seen = new Set<string>();
   return Ok(
     valid.map((id): Settled => {
-      if (seen.has(id)) return Err(duplicate(id));
+      if (seen.has(id)) return Err(batchItemNotFound(operation, id));
       seen.add(id);
-      return byId.get(id) ?? Err(duplicate(id));
+      return byId.get(id) ?? Err(batchItemNotFound(operation, id));
     }),
   );
 }

@@ -1,9 +1,15 @@
 import { asyncScheduler, defer, map, of, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import { Err, None, Ok, Some, type Option, type Result } from 'ts-results-es';
-import type { CallOptions, ClientCore, PullCallOptions, PushOptions } from '../client/client-core.js';
+import type {
+  CallOptions,
+  ClientCore,
+  NackOptions,
+  PullCallOptions,
+  PushOptions,
+} from '../client/client-core.js';
 import type { SciroccoError, SciroccoOperation } from '../client/scirocco-error.js';
-import { invalidArgument, statusError } from '../client/status-error.js';
-import { settleMany } from '../client/settle-many.js';
+import { invalidArgument } from '../client/status-error.js';
+import { batchItemNotFound, settleMany } from '../client/settle-many.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { describeValue, validateNodeId } from '../protocol/validation.js';
 import { validateBatchMax, validateWaitMs } from '../client/validate-input.js';
@@ -186,22 +192,19 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     if (checked.isErr()) {
       throw invalidArgument('createClient', checked.error);
     }
-    const notFound = (operation: 'ackMany' | 'nackMany', id: string) =>
-      statusError({ operation, ...PROMISE_SITES[operation], messageId: id }, 404, {
-        message: 'Resource not found.',
-      });
-    const each = (
-      operation: 'ackMany' | 'nackMany',
-      ids: readonly string[],
-      settle: (id: string) => Promise<Result<SciroccoMessage, SciroccoError>>,
-    ) =>
-      Promise.all(
-        ids.map(async (id) =>
-          (await settle(id))
-            .map((message) => message.metadata)
-            .mapErr((error) => (error.kind === 'not-found' ? notFound(operation, id) : error)),
-        ),
-      );
+    /** `ackMany`, `nackMany`: each id as its single call, its failure told as a batch item's. */
+    const many =
+      (operation: 'ackMany' | 'nackMany') =>
+      (ids: readonly string[], opts: NackOptions = {}) =>
+        settleMany(operation, ids, opts, (unique) =>
+          Promise.all(
+            unique.map(async (id) =>
+              (await (operation === 'ackMany' ? core.ack(id, opts) : core.nack(id, opts)))
+                .map((message) => message.metadata)
+                .mapErr((error) => (error.kind === 'not-found' ? batchItemNotFound(operation, id) : error)),
+            ),
+          ),
+        );
     const call = <T>(
       operation: SciroccoOperation,
       options: CallOptions | undefined,
@@ -286,24 +289,9 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       wipe: (opts) => call('wipe', opts, () => engine.wipe()),
       info: (opts) => call('info', opts, () => engine.info()),
       nack: (id, opts = {}) => call('nack', opts, () => engine.nack(node, id, opts.delayMs)),
-      // As the server settles a batch: each id as its single call, in one step, its failure
-      // told as the HTTP client tells a batch item's.
-      ackMany: (ids, opts = {}) =>
-        settleMany(
-          'ackMany',
-          ids,
-          opts,
-          (unique) => each('ackMany', unique, (id) => core.ack(id, opts)),
-          (id) => notFound('ackMany', id),
-        ),
-      nackMany: (ids, opts = {}) =>
-        settleMany(
-          'nackMany',
-          ids,
-          opts,
-          (unique) => each('nackMany', unique, (id) => core.nack(id, opts)),
-          (id) => notFound('nackMany', id),
-        ),
+      // As the server settles a batch: each id as its single call, in one step.
+      ackMany: many('ackMany'),
+      nackMany: many('nackMany'),
       extensions: (opts) => call('extensions', opts, () => engine.extensions()),
       recoverStuck: (opts) => recoverStuck(core, clock, opts),
       close: () => undefined,
