@@ -28,14 +28,23 @@ export function batchItemNotFound(operation: 'ackMany' | 'nackMany', id: string)
  * The rules of `ackMany` and `nackMany`, for every client: the ids (and a nack's delay) are
  * checked before anything is sent, an id given twice is settled once — at its first place, the
  * later ones answered as an id already settled — and the outcomes come back in the
- * order of `ids`. `settle` settles the distinct ids, one outcome each, in their order.
+ * order of `ids`. `settle` settles the distinct ids, one outcome each, in their order; it may
+ * answer at once (the memory queue, whose Observables never go through a Promise) or later.
  */
-export async function settleMany(
+export function settleMany<R extends readonly Settled[] | Promise<readonly Settled[]>>(
   operation: 'ackMany' | 'nackMany',
   ids: unknown,
   options: NackOptions,
-  settle: (unique: readonly string[], delayMs: number) => Promise<readonly Settled[]>,
-): Promise<Result<Settled[], SciroccoError>> {
+  settle: (unique: readonly string[], delayMs: number) => R,
+): R extends Promise<readonly Settled[]>
+  ? Promise<Result<Settled[], SciroccoError>>
+  : Result<Settled[], SciroccoError>;
+export function settleMany(
+  operation: 'ackMany' | 'nackMany',
+  ids: unknown,
+  options: NackOptions,
+  settle: (unique: readonly string[], delayMs: number) => readonly Settled[] | Promise<readonly Settled[]>,
+): Result<Settled[], SciroccoError> | Promise<Result<Settled[], SciroccoError>> {
   const rejected = (reason: string) => Err(invalidArgument(operation, reason));
   if (!Array.isArray(ids)) return rejected(`ids must be an array of message ids, got ${describeValue(ids)}`);
   if (ids.length === 0) return rejected('ids must hold 1 or more message ids, got none');
@@ -48,14 +57,17 @@ export async function settleMany(
   const delay = operation === 'nackMany' ? nackDelayOf(options) : Ok(0);
   if (delay.isErr()) return rejected(delay.error);
   const unique = [...new Set(valid)];
-  const outcomes = await settle(unique, delay.value);
-  const byId = new Map(unique.map((id, n) => [id, outcomes[n]] as const));
-  const seen = new Set<string>();
-  return Ok(
-    valid.map((id): Settled => {
-      if (seen.has(id)) return Err(batchItemNotFound(operation, id));
-      seen.add(id);
-      return byId.get(id) ?? Err(batchItemNotFound(operation, id));
-    }),
-  );
+  const inOrder = (outcomes: readonly Settled[]): Result<Settled[], SciroccoError> => {
+    const byId = new Map(unique.map((id, n) => [id, outcomes[n]] as const));
+    const seen = new Set<string>();
+    return Ok(
+      valid.map((id): Settled => {
+        if (seen.has(id)) return Err(batchItemNotFound(operation, id));
+        seen.add(id);
+        return byId.get(id) ?? Err(batchItemNotFound(operation, id));
+      }),
+    );
+  };
+  const outcomes = settle(unique, delay.value);
+  return outcomes instanceof Promise ? outcomes.then(inOrder) : inOrder(outcomes);
 }

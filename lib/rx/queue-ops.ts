@@ -13,7 +13,7 @@ import type {
 import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type { Payload, PayloadOf } from '../client/payload.js';
 import type { SciroccoError } from '../client/scirocco-error.js';
-import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
 
 /** Options of {@link QueueOps.push$}: those of `push` but the signal (unsubscribing cancels). */
 export type PushOptions$ = Omit<PushOptions, 'signal'>;
@@ -71,6 +71,16 @@ export interface QueueOps {
   nack$?<T = unknown>(id: string, options?: Omit<NackOptions, 'signal'>): Observable<SciroccoMessage<T>>;
   /** Cold `extensions`: what the server offers beyond the protocol. */
   extensions$?(): Observable<ServerExtensions>;
+  /**
+   * Cold `ackMany`: one outcome per id, in order (a batch ack where the server has it). Optional:
+   * a `QueueOps` of your own without it acks one id at a time.
+   */
+  ackMany$?(ids: readonly string[]): Observable<Result<MessageMetadata, SciroccoError>[]>;
+  /** Cold `nackMany`, as `ackMany$`. */
+  nackMany$?(
+    ids: readonly string[],
+    options?: Omit<NackOptions, 'signal'>,
+  ): Observable<Result<MessageMetadata, SciroccoError>[]>;
 }
 
 /**
@@ -269,5 +279,7 @@ export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull & Requir
     nack$: <T>(id: string, options: Omit<NackOptions, 'signal'> = {}) =>
       fromResultCall((call) => core.nack<T>(id, { ...options, ...call })),
     extensions$: () => fromResultCall((call) => core.extensions(call)),
+    ackMany$: (ids) => fromResultCall((call) => core.ackMany(ids, call)),
+    nackMany$: (ids, options = {}) => fromResultCall((call) => core.nackMany(ids, { ...options, ...call })),
   };
 }

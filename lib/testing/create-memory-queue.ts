@@ -192,19 +192,15 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     if (checked.isErr()) {
       throw invalidArgument('createClient', checked.error);
     }
-    /** `ackMany`, `nackMany`: each id as its single call, its failure told as a batch item's. */
-    const many =
-      (operation: 'ackMany' | 'nackMany') =>
-      (ids: readonly string[], opts: NackOptions = {}) =>
-        settleMany(operation, ids, opts, (unique) =>
-          Promise.all(
-            unique.map(async (id) =>
-              (await (operation === 'ackMany' ? core.ack(id, opts) : core.nack(id, opts)))
-                .map((message) => message.metadata)
-                .mapErr((error) => (error.kind === 'not-found' ? batchItemNotFound(operation, id) : error)),
-            ),
-          ),
-        );
+    /** `ackMany`, `nackMany` at once: each id as its single call, its failure told as a batch item's. */
+    const settledNow = (operation: 'ackMany' | 'nackMany', ids: unknown, opts: NackOptions = {}) =>
+      settleMany(operation, ids, opts, (unique, delayMs) =>
+        unique.map((id) =>
+          (operation === 'ackMany' ? engine.ack(node, id) : engine.nack(node, id, delayMs))
+            .map((message) => message.metadata)
+            .mapErr((error) => (error.kind === 'not-found' ? batchItemNotFound(operation, id) : error)),
+        ),
+      );
     const call = <T>(
       operation: SciroccoOperation,
       options: CallOptions | undefined,
@@ -290,8 +286,8 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       info: (opts) => call('info', opts, () => engine.info()),
       nack: (id, opts = {}) => call('nack', opts, () => engine.nack(node, id, opts.delayMs)),
       // As the server settles a batch: each id as its single call, in one step.
-      ackMany: many('ackMany'),
-      nackMany: many('nackMany'),
+      ackMany: (ids, opts) => call('ackMany', opts, () => settledNow('ackMany', ids)),
+      nackMany: (ids, opts = {}) => call('nackMany', opts, () => settledNow('nackMany', ids, opts)),
       extensions: (opts) => call('extensions', opts, () => engine.extensions()),
       recoverStuck: (opts) => recoverStuck(core, clock, opts),
       close: () => undefined,
@@ -323,6 +319,8 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       info$: () => observe(() => engine.info()),
       nack$: (id, opts = {}) => observe(() => engine.nack(node, id, opts.delayMs)),
       extensions$: () => observe(() => engine.extensions()),
+      ackMany$: (ids) => observe(() => settledNow('ackMany', ids)),
+      nackMany$: (ids, opts = {}) => observe(() => settledNow('nackMany', ids, opts)),
     };
     return assembleClient(core, ops);
   }

@@ -1,3 +1,4 @@
+import { firstValueFrom } from 'rxjs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Option, Result } from 'ts-results-es';
 import type { MessageMetadata, SciroccoMessage } from '../../lib/protocol/message-metadata.js';
@@ -250,6 +251,14 @@ describe('client.ackMany / nackMany: batch acks', () => {
       .filter((line) => line.method === 'PATCH')
       .map((line) => `PATCH ${line.path.replace(/[0-9a-f]{24}/, ':id')}`);
     expect(sent).toEqual(plain ? [...requests, 'PATCH /messageQueue/:id/ack'] : requests);
+  });
+
+  it('has Observable twins: ackMany$ and nackMany$', async () => {
+    const { client } = await serve();
+    const consumer = client('bb');
+    const [a = '', b = ''] = await claimedBy(consumer, 2);
+    expect(outline(await firstValueFrom(consumer.ackMany$([a])))).toEqual(['processed']);
+    expect(outline(await firstValueFrom(consumer.nackMany$([b, a])))).toEqual(['pending', 'not-found']);
   });
 
   it('nacks many back to the queue, tries kept, after the delay', async () => {

@@ -203,6 +203,24 @@ describe('the memory queue and the server', () => {
 });
 
 describe('createMemoryQueue: the extensions, in virtual time', () => {
+  it('has ackMany$ and nackMany$ that answer in the frame of the call, on the scheduler', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const queue = createMemoryQueue();
+      const consumer = queue.client({ node: 'b2' });
+      for (const n of [1, 2]) consumer.push$('b2', { n }).subscribe();
+      const ids: string[] = [];
+      consumer.pullMany$({ max: 2 }).subscribe((messages) => ids.push(...messages.map((m) => m.metadata.id)));
+      const statuses = (outcomes: Result<{ status: string }, SciroccoError>[]) =>
+        outcomes.map((outcome) => (outcome.isOk() ? outcome.value.status : outcome.error.kind)).join(' ');
+      expectObservable(consumer.ackMany$([ids[0] ?? '', ids[0] ?? '']).pipe(map(statuses))).toBe('(a|)', {
+        a: 'processed not-found',
+      });
+      expectObservable(consumer.nackMany$([ids[1] ?? ''], { delayMs: 5 }).pipe(map(statuses))).toBe('(a|)', {
+        a: 'scheduled',
+      });
+    });
+  });
+
   it('acks and nacks many ids, each with its own outcome, as the server does', async () => {
     const queue = createMemoryQueue();
     const consumer = queue.client({ node: 'b2' });
