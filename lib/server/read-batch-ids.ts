@@ -4,7 +4,7 @@ import { errorReply, type Reply } from './reply.js';
 
 /** What a batch ack or nack asks for: the ids as sent, and a nack's delay. */
 export interface BatchIds {
-  /** Each id as sent: a valid one in lowercase, anything else left as it is (answered 404). */
+  /** Each id as sent, echoed so in the answer (one that names no message is answered 404). */
   readonly ids: readonly unknown[];
   /** A nack's `delay`, in milliseconds: 0 when absent. */
   readonly delayMs: number;
