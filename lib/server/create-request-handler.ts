@@ -358,6 +358,13 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     due(message);
     return messageReply(201, message, true);
   };
+  /** Gives one message back (due `delayMs` later), and wakes a pull waiting for its node. */
+  const nackOne = async (id: string, node: string, now: Date, delayMs: number) => {
+    const dueAt = delayMs > 0 ? new Date(now.getTime() + delayMs) : undefined;
+    const nacked = await store.nack?.(id, node, now, dueAt);
+    if (nacked) due(nacked);
+    return nacked;
+  };
   /** A batch ack or nack: reads the ids, settles each valid one of the caller's, answers each. */
   const batchSettle =
     (
@@ -451,21 +458,13 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
       PATCH: batchSettle(false, (id, node, now) => store.ack(id, node, now)),
     },
     batchNack: {
-      PATCH: batchSettle(true, async (id, node, now, delayMs) => {
-        const dueAt = delayMs > 0 ? new Date(now.getTime() + delayMs) : undefined;
-        const nacked = await store.nack?.(id, node, now, dueAt);
-        if (nacked) due(nacked);
-        return nacked;
-      }),
+      PATCH: batchSettle(true, nackOne),
     },
     nack: {
       PATCH: withId(async ({ now, url }, id, node) => {
         const delay = nackDelay(new URLSearchParams(url.search).get('delay'));
         if (typeof delay !== 'number') return delay;
-        const dueAt = delay > 0 ? new Date(now.getTime() + delay) : undefined;
-        const nacked = await store.nack?.(id, node, now, dueAt);
-        if (nacked) due(nacked);
-        return found()(nacked);
+        return found()(await nackOne(id, node, now, delay));
       }),
     },
     messages: {
