@@ -78,14 +78,37 @@ export interface AckOnCompleteOptions {
   readonly deadLetter?: string;
   /** Spacing of retries of acks and pushes that fail retryably. @default 5 retries from 500 ms */
   readonly backoff?: BackoffOptions;
+  /**
+   * Gathers the acks of handlers that complete within this many milliseconds into one batch ack,
+   * where the server offers batch ack (`batch-ack`); elsewhere each message is acked alone, at
+   * once. A batch goes when the window of its first ack closes, or sooner when every message in
+   * flight waits for its ack (nothing else could join: with one in flight, its ack goes at once),
+   * or at the server's batch limit. Each message keeps its own outcome and retries. 0 acks each
+   * message alone. @default 2 where the stream runs on the default `asyncScheduler`; 0 on any
+   * other (a `TestScheduler`: each ack is its own request in virtual time unless you set it)
+   */
+  readonly ackWindow?: number;
   /** Where retry timers run. @default the scheduler of the `pull$` the messages come from */
   readonly scheduler?: SchedulerLike;
 }
+
+/**
+ * The ack window where none is set: 2 ms in real time, none in virtual time — a clock that does
+ * not read the wall clock (a `TestScheduler`, or any scheduler inside `TestScheduler.run`).
+ */
+function defaultWindow(flow: MessageFlow, scheduler: SchedulerLike | undefined): number {
+  const virtual = Math.abs((scheduler ?? flow.scheduler).now() - Date.now()) > 60_000;
+  return virtual ? 0 : DEFAULT_ACK_WINDOW_MS;
+}
+
+/** The default `ackWindow` on the default scheduler. */
+const DEFAULT_ACK_WINDOW_MS = 2;
 
 function checkOptions(options: AckOnCompleteOptions): void {
   checkPositive('ackOnComplete', 'concurrency', options.concurrency, true);
   checkMillis('ackOnComplete', 'timeout', options.timeout);
   checkMillis('ackOnComplete', 'drainTimeout', options.drainTimeout);
+  checkMillis('ackOnComplete', 'ackWindow', options.ackWindow);
   const { maxAttempts = 5 } = options;
   if (!(maxAttempts >= 1) || (Number.isFinite(maxAttempts) && !Number.isSafeInteger(maxAttempts))) {
     throw new RangeError(
@@ -180,6 +203,7 @@ export function ackOnComplete<T, R = unknown, O = T>(
             if (flow) {
               lastFlow = flow;
               flow.demand(concurrency);
+              flow.gatherAcks(options.ackWindow ?? defaultWindow(flow, options.scheduler));
               if (options.scheduler === undefined) clock = flow.scheduler;
             }
             waiting.add(message);

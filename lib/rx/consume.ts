@@ -66,6 +66,7 @@ export function consume<T = unknown, R = unknown>(
     timeout,
     drainTimeout,
     ackBackoff,
+    ackWindow,
     ...pulling
   } = options;
   const settling: AckOnCompleteOptions = {
@@ -77,6 +78,7 @@ export function consume<T = unknown, R = unknown>(
     requeueDelay,
     deadLetter,
     backoff: ackBackoff,
+    ackWindow,
     scheduler: pulling.scheduler,
     onUnsubscribe: pulling.onUnsubscribe,
   };

@@ -11,6 +11,7 @@ import {
 import type { Option } from 'ts-results-es';
 import { isSciroccoError } from '../client/scirocco-error.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
+import { ackCoalescer } from './ack-coalescer.js';
 import { backoffDelay, resolveBackoff, type BackoffOptions } from './backoff.js';
 import { checkPositive } from './check-option.js';
 import type { FlowEventHandler } from './flow-event.js';
@@ -18,7 +19,7 @@ import { flowCredit } from './flow-credit.js';
 import { extensionsDiscovery } from './extensions-discovery.js';
 import { reportLikelyCors } from './likely-cors.js';
 import { lostAnswer } from './lost-answer.js';
-import { detachedOf, usesBatchPull, type QueueOps } from './queue-ops.js';
+import { detachedOf, usesBatchAck, usesBatchPull, type QueueOps } from './queue-ops.js';
 import { receivedMessage, type MessageFlow, type ReceivedMessage } from './received-message.js';
 import { safeEmitter } from './safe-emitter.js';
 
@@ -215,11 +216,23 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       emit,
       onCredit: next,
     });
+    const acks = ackCoalescer({
+      ops,
+      scheduler,
+      hop: options.scheduler ?? asapScheduler,
+      discover,
+      single: detached.ack ?? (<M>(id: string) => ops.ack$<M>(id)),
+      batched: usesBatchAck(ops),
+      inFlight: () => credit.inFlight,
+    });
     const flow: MessageFlow = {
       ops,
       scheduler,
       emit,
-      ack: detached.ack ?? (<M>(id: string) => ops.ack$<M>(id)),
+      ack: (message) => acks.ack(message),
+      gatherAcks: (windowMs) => {
+        acks.gather(windowMs);
+      },
       canNack: () => discover().pipe(map((offered) => offered.nack && ops.nack$ !== undefined)),
       demand: (count) => {
         credit.demand(count);

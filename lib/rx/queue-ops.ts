@@ -140,7 +140,7 @@ function resultObservable<T>(
 export const originalOps = Symbol('originalOps');
 
 /** The functions {@link originalOps} records. */
-export type OriginalOps = Pick<QueueOps, 'pullNext$' | 'pullMany$' | 'ack$' | 'push$'>;
+export type OriginalOps = Pick<QueueOps, 'pullNext$' | 'pullMany$' | 'ack$' | 'ackMany$' | 'push$'>;
 
 /**
  * Optional pull and ack that are never cancelled, for the flows: `pull$` never aborts a pull (the
@@ -176,6 +176,16 @@ export function usesBatchPull(ops: QueueOps): boolean {
   if (!ops.pullMany$) return false;
   const original = (ops as QueueOpsWithDetachedPull)[originalOps];
   return !original || original.pullNext$ === ops.pullNext$ || original.pullMany$ !== ops.pullMany$;
+}
+
+/**
+ * Whether a flow may gather its acks into the `ackMany$` of `ops`: not one left over from the
+ * maker when a wrapper replaced `ack$` alone (the wrapper's acks stand for all acks then).
+ */
+export function usesBatchAck(ops: QueueOps): boolean {
+  if (!ops.ackMany$) return false;
+  const original = (ops as QueueOpsWithDetachedPull)[originalOps];
+  return !original || original.ack$ === ops.ack$ || original.ackMany$ !== ops.ackMany$;
 }
 
 /** The detached pull and ack of `ops`, each only where `ops` still has the original. */
@@ -246,9 +256,10 @@ export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull & Requir
   const ack$ = <T>(id: string) => fromResultCall((call) => core.ack<T>(id, call));
   const push$: QueueOps['push$'] = (destination, payload, options = {}) =>
     fromResultCall((call) => core.push(destination, payload, { ...options, ...call }));
+  const ackMany$: Required<QueueOps>['ackMany$'] = (ids) => fromResultCall((call) => core.ackMany(ids, call));
   return {
     node: core.node,
-    [originalOps]: { pullNext$, ack$, push$, pullMany$ },
+    [originalOps]: { pullNext$, ack$, push$, pullMany$, ackMany$ },
     [detachedPull]: {
       pull: <T>() => resultObservable(() => core.pull<T>(), false),
       // The signal ends a wait only: a pull that does not wait is let finish, since the server
@@ -279,7 +290,7 @@ export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull & Requir
     nack$: <T>(id: string, options: Omit<NackOptions, 'signal'> = {}) =>
       fromResultCall((call) => core.nack<T>(id, { ...options, ...call })),
     extensions$: () => fromResultCall((call) => core.extensions(call)),
-    ackMany$: (ids) => fromResultCall((call) => core.ackMany(ids, call)),
+    ackMany$,
     nackMany$: (ids, options = {}) => fromResultCall((call) => core.nackMany(ids, { ...options, ...call })),
   };
 }

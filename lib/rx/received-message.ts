@@ -95,8 +95,16 @@ export interface MessageFlow {
   readonly ops: QueueOps;
   readonly scheduler: SchedulerLike;
   readonly emit: FlowEventHandler;
-  /** Acks a message of this flow (not aborted on unsubscribe where the operations allow). */
-  readonly ack: <T>(id: string) => Observable<SciroccoMessage<T>>;
+  /**
+   * Acks a message of this flow (not aborted on unsubscribe where the operations allow), alone or
+   * gathered with others into one batch ack (see `gatherAcks`).
+   */
+  readonly ack: <T>(message: SciroccoMessage<T>) => Observable<SciroccoMessage<T>>;
+  /**
+   * Asks the stream to gather the acks of its messages for up to `windowMs` into one batch ack,
+   * where the server offers batch ack (the largest window asked counts; 0 sends each alone).
+   */
+  gatherAcks(windowMs: number): void;
   /** Whether `requeue` can nack: the server's nack extension, asked once per stream. */
   readonly canNack: () => Observable<boolean>;
   /** Asks the stream to keep up to `count` messages in flight (unless its user fixed the number). */
@@ -115,8 +123,9 @@ const once: SettleStep = (_operation, work) => work;
  * Acks a message of `flow`; a `not-found` answer is checked with a look-up: an ack whose answer was
  * lost, retried, finds the message `processed` already, and that is a success, not a failure.
  */
-function confirmedAck<T>(flow: MessageFlow, id: string): Observable<SciroccoMessage<T>> {
-  return flow.ack<T>(id).pipe(
+function confirmedAck<T>(flow: MessageFlow, message: SciroccoMessage<T>): Observable<SciroccoMessage<T>> {
+  const id = message.metadata.id;
+  return flow.ack<T>(message).pipe(
     catchError((error: unknown) => {
       if (!isSciroccoError(error) || error.kind !== 'not-found') return throwError(() => error);
       return flow.ops.get$<T>(id).pipe(
@@ -211,7 +220,7 @@ export function receivedMessage<T>(
       }),
     ).pipe(
       switchMap((copy) =>
-        step('ack', confirmedAck<T>(flow, metadata.id)).pipe(map(() => copy as SciroccoMessage<T>)),
+        step('ack', confirmedAck<T>(flow, message)).pipe(map(() => copy as SciroccoMessage<T>)),
       ),
       tap((copy) => {
         reportBack(target, copy, handBack);
@@ -234,7 +243,7 @@ export function receivedMessage<T>(
     metadata,
     payload,
     ack: () =>
-      confirmedAck<T>(flow, metadata.id).pipe(
+      confirmedAck<T>(flow, message).pipe(
         tap((acked) => {
           settleOnce(() => {
             flow.emit({ type: 'acked', node, message: acked.metadata });

@@ -305,6 +305,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       pullMany$: <T>(opts: { readonly max: number; readonly waitMs?: number }) =>
         pulled$<T>('pullMany', (opts as typeof opts | undefined)?.max, opts.waitMs),
       ack$: (id) => observe(() => engine.ack(node, id)),
+      ackMany$: (ids) => observe(() => settledNow('ackMany', ids)),
     };
     const ops: Required<QueueOps> & QueueOpsWithDetachedPull = {
       node,
@@ -319,7 +320,6 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       info$: () => observe(() => engine.info()),
       nack$: (id, opts = {}) => observe(() => engine.nack(node, id, opts.delayMs)),
       extensions$: () => observe(() => engine.extensions()),
-      ackMany$: (ids) => observe(() => settledNow('ackMany', ids)),
       nackMany$: (ids, opts = {}) => observe(() => settledNow('nackMany', ids, opts)),
     };
     return assembleClient(core, ops);

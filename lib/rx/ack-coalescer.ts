@@ -1,0 +1,127 @@
+import { Observable, switchMap, type SchedulerLike, type Subscription } from 'rxjs';
+import type { Result } from 'ts-results-es';
+import type { SciroccoError } from '../client/scirocco-error.js';
+import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
+import type { ServerExtensions } from '../protocol/server-extensions.js';
+import type { QueueOps } from './queue-ops.js';
+
+/** What an {@link ackCoalescer} needs of its stream. */
+export interface AckCoalescerOptions {
+  readonly ops: QueueOps;
+  /** The stream's clock: the window runs on it. */
+  readonly scheduler: SchedulerLike;
+  /** Where a full batch is sent: after the callback that filled it, never inside it. */
+  readonly hop: SchedulerLike;
+  /** What the server offers, asked once per stream. */
+  readonly discover: () => Observable<ServerExtensions>;
+  /** The ack of one message, as the stream sends it without a window. */
+  readonly single: <T>(id: string) => Observable<SciroccoMessage<T>>;
+  /** Whether `ops.ackMany$` may stand for the acks (not when a wrapper replaced `ack$` alone). */
+  readonly batched: boolean;
+  /** Messages of the stream emitted and not settled: when each waits for its ack, none can join. */
+  readonly inFlight: () => number;
+}
+
+/** The acks of one stream, each sent alone or gathered with others into one batch ack. */
+export interface AckCoalescer {
+  /**
+   * Acks `message`: alone, or with the acks asked within the window in one batch ack where the
+   * server offers it. Emits the acked message (in a batch: the metadata the server answered and
+   * the payload as received) or errors with the message's own failure.
+   */
+  ack<T>(message: SciroccoMessage<T>): Observable<SciroccoMessage<T>>;
+  /** Gathers acks for up to `windowMs` from now on (the largest asked counts); 0 sends each alone. */
+  gather(windowMs: number): void;
+}
+
+interface Waiting {
+  readonly id: string;
+  /** Hears the id's outcome; a listener that went away leaves a no-op (the ack still goes). */
+  hear: (outcome: Result<MessageMetadata, SciroccoError> | { readonly failed: unknown }) => void;
+}
+
+/**
+ * Creates the ack coalescer of one `pull$` subscription. A batch is sent when the window of its
+ * first ack closes, when every message in flight waits for its ack (nothing else could join it),
+ * or when it reaches the server's batch limit. The window costs nothing where no ack could join:
+ * with one message in flight, its ack goes at once. Each id gets its own outcome; a request that
+ * fails as a whole fails each of its acks, for each to be retried (and gathered again).
+ */
+export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
+  const { ops, scheduler, hop, discover, single, batched, inFlight } = options;
+  let windowMs = 0;
+  /** The acks waiting for the next request, and the window timer it closes with. */
+  let batch: Waiting[] = [];
+  let timer: Subscription | undefined;
+  let full = false;
+
+  /**
+   * Sends `sent` if it is still the batch waiting: a window and a full batch may both ask. The
+   * window of a batch sent early is not cancelled but finds nothing to do: cancelling a timer due
+   * in the frame that sends trips the virtual time of `TestScheduler.run`.
+   */
+  const send = (sent: Waiting[]) => {
+    if (sent !== batch) return;
+    timer = undefined;
+    full = false;
+    batch = [];
+    if (!ops.ackMany$) return;
+    ops.ackMany$(sent.map((waiting) => waiting.id)).subscribe({
+      next: (outcomes) => {
+        sent.forEach((waiting, index) => {
+          const outcome = outcomes[index];
+          waiting.hear(outcome ?? { failed: new Error(`ackMany$ gave no outcome for ${waiting.id}`) });
+        });
+      },
+      error: (error: unknown) => {
+        for (const waiting of sent) waiting.hear({ failed: error });
+      },
+    });
+  };
+
+  const join = <T>(message: SciroccoMessage<T>, most: number): Observable<SciroccoMessage<T>> =>
+    new Observable<SciroccoMessage<T>>((subscriber) => {
+      const waiting: Waiting = {
+        id: message.metadata.id,
+        hear: (outcome) => {
+          if ('failed' in outcome) subscriber.error(outcome.failed);
+          else if (outcome.isErr()) subscriber.error(outcome.error);
+          else {
+            subscriber.next({ metadata: outcome.value, payload: message.payload });
+            subscriber.complete();
+          }
+        },
+      };
+      batch.push(waiting);
+      const current = batch;
+      if (!full && (current.length >= most || current.length >= inFlight())) {
+        full = true;
+        hop.schedule(() => {
+          send(current);
+        });
+      } else {
+        timer ??= scheduler.schedule(() => {
+          send(current);
+        }, windowMs);
+      }
+      return () => {
+        // The message was handled: its ack still goes, nobody hears it.
+        waiting.hear = () => undefined;
+      };
+    });
+
+  return {
+    ack: <T>(message: SciroccoMessage<T>) => {
+      if (windowMs === 0 || !batched || !ops.ackMany$) return single<T>(message.metadata.id);
+      return discover().pipe(
+        switchMap((offered) => {
+          const most = offered.maxBatchAck ?? 0;
+          return most > 1 ? join(message, most) : single<T>(message.metadata.id);
+        }),
+      );
+    },
+    gather: (ms) => {
+      windowMs = Math.max(windowMs, ms);
+    },
+  };
+}

@@ -1,0 +1,241 @@
+import { defer, map, mergeMap, throwError, timer } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { ackOnComplete, type AckOnCompleteOptions } from '../../lib/rx/ack-on-complete.js';
+import type { FlowEvent } from '../../lib/rx/flow-event.js';
+import { pull$ } from '../../lib/rx/pull.js';
+import type { QueueOps } from '../../lib/rx/queue-ops.js';
+import { createMemoryQueue } from '../../lib/testing/create-memory-queue.js';
+import { useLoggedServers } from '../support/logged-server.js';
+import { networkError, testScheduler, withOps } from '../support/marbles.js';
+
+type Job = { n: number; ms: number };
+
+/**
+ * A consumer of `jobs` on a memory queue whose acks are recorded: each request as the frame it
+ * was sent in and the ids it settled (`one` for a single ack).
+ */
+function recordedConsumer(jobs: Job[], now: () => number, queueOptions: { plain?: boolean } = {}) {
+  const queue = createMemoryQueue(queueOptions);
+  for (const job of jobs) queue.client({ node: 'aa' }).push$('bb', job).subscribe();
+  const consumer = queue.client({ node: 'bb' });
+  const requests: string[] = [];
+  const nOf = (id: string) =>
+    String((queue.messages().find((m) => m.metadata.id === id)?.payload as Job | undefined)?.n);
+  const ops: QueueOps = withOps(consumer, {
+    ack$: <T>(id: string) =>
+      defer(() => {
+        requests.push(`${now()}: one ${nOf(id)}`);
+        return consumer.ack$<T>(id);
+      }),
+    ackMany$: (ids) =>
+      defer(() => {
+        requests.push(`${now()}: many ${ids.map(nOf).join(',')}`);
+        return consumer.ackMany$(ids);
+      }),
+  });
+  return { queue, ops, requests };
+}
+
+/** Runs each job's handler for its `ms`, and gives `n:status` for each outcome. */
+function handled(ops: QueueOps, options: AckOnCompleteOptions, events: FlowEvent[] = []) {
+  return pull$<Job>(ops, { stopWhenEmpty: true, onEvent: (event) => events.push(event) }).pipe(
+    ackOnComplete((message) => timer(message.payload.ms), options),
+    map((outcome) => `${outcome.message.payload.n}:${outcome.status}`),
+  );
+}
+
+const jobs = (...ms: number[]) => ms.map((each, index) => ({ n: index + 1, ms: each }));
+
+describe('ackOnComplete({ ackWindow }): acks gathered into batch acks', () => {
+  it('gathers the acks of one window into one batch ack; each message keeps its own outcome', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const { ops, requests, queue } = recordedConsumer(jobs(1, 3, 5, 20), () => scheduler.now());
+      // The window opens with the first ack (1 ms) and closes at 11 ms: 1, 2 and 3 go together.
+      // The fourth is alone in flight when its handler completes at 20 ms: its ack goes at once.
+      expectObservable(handled(ops, { concurrency: 4, ackWindow: 10 })).toBe('11ms (abc) 4ms (d|)', {
+        a: '1:acked',
+        b: '2:acked',
+        c: '3:acked',
+        d: '4:acked',
+      });
+      scheduler.flush();
+      expect(requests).toEqual(['11: many 1,2,3', '20: many 4']);
+      expect(queue.messages().map((m) => m.metadata.status)).toEqual(Array<string>(4).fill('processed'));
+    });
+  });
+
+  it('sends a batch before its window closes when every message in flight waits for its ack', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const { ops, requests } = recordedConsumer(jobs(2, 2, 2), () => scheduler.now());
+      expectObservable(handled(ops, { concurrency: 3, ackWindow: 50 })).toBe('2ms (abc|)', {
+        a: '1:acked',
+        b: '2:acked',
+        c: '3:acked',
+      });
+      scheduler.flush();
+      expect(requests).toEqual(['2: many 1,2,3']);
+    });
+  });
+
+  it('acks each message alone, at once, in virtual time by default (no ackWindow)', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const { ops, requests } = recordedConsumer(jobs(1, 3), () => scheduler.now());
+      expectObservable(handled(ops, { concurrency: 2 })).toBe('1ms a 1ms (b|)', {
+        a: '1:acked',
+        b: '2:acked',
+      });
+      scheduler.flush();
+      expect(requests).toEqual(['1: one 1', '3: one 2']);
+    });
+  });
+
+  it('sends a batch once when its window closes in the frame every message came to wait', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const { ops, requests } = recordedConsumer(jobs(1, 3), () => scheduler.now());
+      expectObservable(handled(ops, { concurrency: 2, ackWindow: 2 })).toBe('3ms (ab|)', {
+        a: '1:acked',
+        b: '2:acked',
+      });
+      scheduler.flush();
+      expect(requests).toEqual(['3: many 1,2']);
+    });
+  });
+
+  it('acks each message alone, at once, against a server without batch acks', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const { ops, requests } = recordedConsumer(jobs(1, 3), () => scheduler.now(), { plain: true });
+      expectObservable(handled(ops, { concurrency: 2, ackWindow: 10 })).toBe('1ms a 1ms (b|)', {
+        a: '1:acked',
+        b: '2:acked',
+      });
+      scheduler.flush();
+      expect(requests).toEqual(['1: one 1', '3: one 2']);
+    });
+  });
+
+  it('keeps the acks of a wrapper that replaced ack$ alone: they stand for every ack', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const queue = createMemoryQueue();
+      for (const job of jobs(1, 3)) queue.client({ node: 'aa' }).push$('bb', job).subscribe();
+      const consumer = queue.client({ node: 'bb' });
+      const acked: number[] = [];
+      const ops = withOps(consumer, {
+        ack$: <T>(id: string) =>
+          defer(() => {
+            acked.push(scheduler.now());
+            return consumer.ack$<T>(id);
+          }),
+      });
+      expectObservable(handled(ops, { concurrency: 2, ackWindow: 10 })).toBe('1ms a 1ms (b|)', {
+        a: '1:acked',
+        b: '2:acked',
+      });
+      scheduler.flush();
+      expect(acked).toEqual([1, 3]);
+    });
+  });
+
+  it('fails only the message the batch could not ack; the others are acked', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable, cold }) => {
+      const { ops, queue, requests } = recordedConsumer(jobs(5, 5, 5), () => scheduler.now());
+      // The second message goes back to the queue while its handler runs: the batch cannot ack it.
+      cold('3ms x')
+        .pipe(
+          mergeMap(() => {
+            const second = queue.messages().find((m) => (m.payload as Job).n === 2);
+            return queue.client({ node: 'bb' }).nack$(second?.metadata.id ?? '');
+          }),
+        )
+        .subscribe();
+      // All three wait for their acks at 5 ms: one batch. The second is then pulled again.
+      expectObservable(handled(ops, { concurrency: 3, ackWindow: 10 })).toBe('5ms (abc)(d|)', {
+        a: '1:acked',
+        b: '2:failed',
+        c: '3:acked',
+        d: '2:acked',
+      });
+      scheduler.flush();
+      expect(requests).toEqual(['5: many 1,2,3', '10: many 2']);
+    });
+  });
+
+  it('retries with backoff each ack of a batch request that failed as a whole, gathered again', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const { ops, requests, queue } = recordedConsumer(jobs(1, 1), () => scheduler.now());
+      let failures = 1;
+      const flaky = withOps(ops, {
+        ackMany$: (ids) => (failures-- > 0 ? throwError(() => networkError()) : ops.ackMany$!(ids)),
+      });
+      const events: FlowEvent[] = [];
+      const options: AckOnCompleteOptions = {
+        concurrency: 2,
+        ackWindow: 10,
+        backoff: { initial: 100, jitter: 0 },
+      };
+      // Both acks go at 1 ms (all in flight) and fail; each is retried 100 ms later, together.
+      expectObservable(handled(flaky, options, events)).toBe('101ms (ab|)', { a: '1:acked', b: '2:acked' });
+      scheduler.flush();
+      expect(requests).toEqual(['101: many 1,2']);
+      expect(events.filter((event) => event.type === 'backing-off')).toHaveLength(2);
+      expect(queue.messages().map((m) => m.metadata.status)).toEqual(['processed', 'processed']);
+    });
+  });
+
+  it('rejects an ackWindow that is not a number of milliseconds', () => {
+    expect(() => ackOnComplete(undefined, { ackWindow: -1 })).toThrow(
+      new RangeError('ackOnComplete: ackWindow must be a number of milliseconds >= 0, got -1'),
+    );
+  });
+});
+
+const serve = useLoggedServers();
+
+describe('ackOnComplete over HTTP: acks gathered by default', () => {
+  it('acks a batch of pulled messages in one batch ack request against this server', async () => {
+    const { lines, client } = await serve();
+    const producer = client('aa');
+    for (let n = 0; n < 8; n++) (await producer.push('bb', { n })).unwrap();
+    const outcomes = await new Promise<string[]>((resolve, reject) => {
+      const seen: string[] = [];
+      client('bb')
+        .pull$<{ n: number }>({ stopWhenEmpty: true })
+        .pipe(ackOnComplete(undefined, { concurrency: 4 }))
+        .subscribe({
+          next: (outcome) => seen.push(outcome.status),
+          error: reject,
+          complete: () => {
+            resolve(seen);
+          },
+        });
+    });
+    expect(outcomes).toEqual(Array<string>(8).fill('acked'));
+    const acks = lines.filter((line) => line.method === 'PATCH').map((line) => line.path);
+    expect(acks.length).toBeLessThan(8);
+    expect(acks.every((path) => path === '/messageQueue/batch/ack')).toBe(true);
+    const listed = (await producer.list()).unwrap();
+    expect(listed.map((message) => message.metadata.status)).toEqual(Array<string>(8).fill('processed'));
+  });
+
+  it('acks each message alone against a server without the extensions', async () => {
+    const { lines, client } = await serve({ plain: true });
+    const producer = client('aa');
+    for (let n = 0; n < 4; n++) (await producer.push('bb', { n })).unwrap();
+    await new Promise<void>((resolve, reject) => {
+      client('bb')
+        .pull$({ stopWhenEmpty: true })
+        .pipe(ackOnComplete(undefined, { concurrency: 4 }))
+        .subscribe({ error: reject, complete: resolve });
+    });
+    const acks = lines.filter((line) => line.method === 'PATCH').map((line) => line.path);
+    expect(acks).toHaveLength(4);
+    expect(acks.every((path) => /^\/messageQueue\/[0-9a-f]{24}\/ack$/.test(path))).toBe(true);
+  });
+});
