@@ -5,6 +5,15 @@ import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metad
 import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type { QueueOps } from './queue-ops.js';
 
+/**
+ * The ack window of an operator that sets none: 2 ms in real time, none in virtual time — on a
+ * clock that does not read the wall clock (a `TestScheduler`, or any scheduler inside
+ * `TestScheduler.run`), where gathering would move the frames of marble tests.
+ */
+export function defaultAckWindow(clock: SchedulerLike): number {
+  return Math.abs(clock.now() - Date.now()) > 60_000 ? 0 : 2;
+}
+
 /** What an {@link ackCoalescer} needs of its stream. */
 export interface AckCoalescerOptions {
   readonly ops: QueueOps;

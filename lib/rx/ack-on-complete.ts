@@ -8,6 +8,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
+import { defaultAckWindow } from './ack-coalescer.js';
 import type { AckOutcome } from './ack-outcome.js';
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
 import { checkMillis, checkNode, checkPolicy, checkPositive } from './check-option.js';
@@ -91,18 +92,6 @@ export interface AckOnCompleteOptions {
   /** Where retry timers run. @default the scheduler of the `pull$` the messages come from */
   readonly scheduler?: SchedulerLike;
 }
-
-/**
- * The ack window where none is set: 2 ms in real time, none in virtual time — a clock that does
- * not read the wall clock (a `TestScheduler`, or any scheduler inside `TestScheduler.run`).
- */
-function defaultWindow(flow: MessageFlow, scheduler: SchedulerLike | undefined): number {
-  const virtual = Math.abs((scheduler ?? flow.scheduler).now() - Date.now()) > 60_000;
-  return virtual ? 0 : DEFAULT_ACK_WINDOW_MS;
-}
-
-/** The default `ackWindow` on the default scheduler. */
-const DEFAULT_ACK_WINDOW_MS = 2;
 
 function checkOptions(options: AckOnCompleteOptions): void {
   checkPositive('ackOnComplete', 'concurrency', options.concurrency, true);
@@ -203,7 +192,7 @@ export function ackOnComplete<T, R = unknown, O = T>(
             if (flow) {
               lastFlow = flow;
               flow.demand(concurrency);
-              flow.gatherAcks(options.ackWindow ?? defaultWindow(flow, options.scheduler));
+              flow.gatherAcks(options.ackWindow ?? defaultAckWindow(options.scheduler ?? flow.scheduler));
               if (options.scheduler === undefined) clock = flow.scheduler;
             }
             waiting.add(message);

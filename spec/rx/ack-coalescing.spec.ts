@@ -1,6 +1,7 @@
-import { defer, map, mergeMap, throwError, timer } from 'rxjs';
+import { defer, map, merge, mergeMap, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ackOnComplete, type AckOnCompleteOptions } from '../../lib/rx/ack-on-complete.js';
+import { batchMessages } from '../../lib/rx/batch-messages.js';
 import type { FlowEvent } from '../../lib/rx/flow-event.js';
 import { pull$ } from '../../lib/rx/pull.js';
 import type { QueueOps } from '../../lib/rx/queue-ops.js';
@@ -189,7 +190,25 @@ describe('ackOnComplete({ ackWindow }): acks gathered into batch acks', () => {
     });
   });
 
+  it('batchMessages: the acks of a batch, asked in a loop, go in one batch ack', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const { ops, requests } = recordedConsumer(jobs(0, 0, 0), () => scheduler.now());
+      const acked = pull$<Job>(ops, { stopWhenEmpty: true }).pipe(
+        batchMessages({ size: 3, timeMs: 10, ackWindow: 5 }),
+        mergeMap((batch) => merge(...batch.map((message) => message.ack()))),
+        map((message) => message.payload.n),
+      );
+      expectObservable(acked).toBe('(abc|)', { a: 1, b: 2, c: 3 });
+      scheduler.flush();
+      expect(requests).toEqual(['0: many 1,2,3']);
+    });
+  });
+
   it('rejects an ackWindow that is not a number of milliseconds', () => {
+    expect(() => batchMessages({ size: 2, timeMs: 5, ackWindow: Number.NaN })).toThrow(
+      new RangeError('batchMessages: ackWindow must be a number of milliseconds >= 0, got NaN'),
+    );
     expect(() => ackOnComplete(undefined, { ackWindow: -1 })).toThrow(
       new RangeError('ackOnComplete: ackWindow must be a number of milliseconds >= 0, got -1'),
     );
