@@ -13,10 +13,17 @@ export interface QueueLimits {
   readonly rawKb: number;
   /** Default and maximum `limit` of a list (`SCIROCCO_MAX_GET_ALL_MESSAGES`). @default 100 */
   readonly maxListMessages: number;
+  /**
+   * Largest body of a batch push (`POST /messageQueue/batch`, an extension), in kB
+   * (`SCIROCCO_MAX_KB_SIZE_BATCH`); each of its messages is held to its own kind's limit too.
+   * @default 1024
+   */
+  readonly batchKb: number;
 }
 
 /**
- * The original server's defaults: 100 kB JSON and text, 1000 kB bytes, lists of 100.
+ * The original server's defaults: 100 kB JSON and text, 1000 kB bytes, lists of 100; and batch
+ * pushes of 1024 kB.
  *
  * @example
  * ```ts
@@ -31,6 +38,7 @@ export const DEFAULT_LIMITS: QueueLimits = Object.freeze({
   textKb: 100,
   rawKb: 1000,
   maxListMessages: 100,
+  batchKb: 1024,
 });
 
 /**
@@ -41,7 +49,7 @@ export const DEFAULT_LIMITS: QueueLimits = Object.freeze({
  * ```ts
  * import { resolveLimits } from 'scirocco-rx/server';
  *
- * resolveLimits({ textKb: 10 }); // { jsonKb: 100, textKb: 10, rawKb: 1000, maxListMessages: 100 }
+ * resolveLimits({ textKb: 10 }); // { jsonKb: 100, textKb: 10, rawKb: 1000, maxListMessages: 100, batchKb: 1024 }
  * ```
  */
 export function resolveLimits(limits: Partial<QueueLimits> = {}): QueueLimits {

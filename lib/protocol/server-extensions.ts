@@ -33,6 +33,13 @@ export interface ServerExtensions {
    * this many messages by id in one request, each with its own outcome.
    */
   readonly maxBatchAck?: number;
+  /**
+   * `POST /messageQueue/batch` pushes up to this many messages in one request, each with its own
+   * outcome, in a body of at most {@link ServerExtensions.maxBatchPushKb} kB.
+   */
+  readonly maxBatchPush?: number;
+  /** The largest body of a batch push, in kB of 1024 bytes. */
+  readonly maxBatchPushKb?: number;
 }
 
 /**
@@ -81,6 +88,7 @@ export const WAIT_ID_HEADER = 'Scirocco-Wait-Id';
  * formatExtensions({ nack: true, maxBatchPull: 100 }); // 'nack, batch-pull=100'
  * formatExtensions({ nack: true, maxPullWaitMs: 20_000 }); // 'nack, long-poll=20000'
  * formatExtensions({ nack: true, maxBatchAck: 100 }); // 'nack, batch-ack=100'
+ * formatExtensions({ nack: true, maxBatchPush: 100, maxBatchPushKb: 1024 }); // 'nack, batch-push=100, batch-push-kb=1024'
  * ```
  */
 export function formatExtensions(extensions: ServerExtensions): string {
@@ -95,6 +103,8 @@ export function formatExtensions(extensions: ServerExtensions): string {
   if (extensions.maxBatchPull !== undefined) names.push(`batch-pull=${String(extensions.maxBatchPull)}`);
   if (extensions.maxPullWaitMs !== undefined) names.push(`long-poll=${String(extensions.maxPullWaitMs)}`);
   if (extensions.maxBatchAck !== undefined) names.push(`batch-ack=${String(extensions.maxBatchAck)}`);
+  if (extensions.maxBatchPush !== undefined) names.push(`batch-push=${String(extensions.maxBatchPush)}`);
+  if (extensions.maxBatchPushKb !== undefined) names.push(`batch-push-kb=${String(extensions.maxBatchPushKb)}`);
   return names.join(', ');
 }
 
@@ -117,6 +127,8 @@ export function parseExtensions(header: string | undefined): ServerExtensions {
     maxBatchPull?: number;
     maxPullWaitMs?: number;
     maxBatchAck?: number;
+    maxBatchPush?: number;
+    maxBatchPushKb?: number;
   } = {};
   for (const item of (header ?? '').split(',')) {
     const [name = '', value] = item.trim().toLowerCase().split('=');
@@ -128,6 +140,8 @@ export function parseExtensions(header: string | undefined): ServerExtensions {
     if (name === 'batch-pull' && number > 0) numbers.maxBatchPull = number;
     if (name === 'long-poll' && number > 0) numbers.maxPullWaitMs = number;
     if (name === 'batch-ack' && number > 0) numbers.maxBatchAck = number;
+    if (name === 'batch-push' && number > 0) numbers.maxBatchPush = number;
+    if (name === 'batch-push-kb' && number > 0) numbers.maxBatchPushKb = number;
   }
   return { nack, ...numbers };
 }

@@ -11,12 +11,15 @@ import type { MessageStore, StoredMessage, StoredPayload } from './message-store
 import { claimOrWait } from './claim-or-wait.js';
 import { createObjectIdGenerator } from '../protocol/object-id.js';
 import { EXTENSIONS_HEADER, formatExtensions, WAIT_ID_HEADER } from '../protocol/server-extensions.js';
-import { readPushFields } from './push-fields.js';
+import { readPushFields, type PushFields } from './push-fields.js';
+import { readBatchPush } from './read-batch-push.js';
 import { hasBody, isBodyFailure, readBody, type RequestBody } from './read-body.js';
 import { batchItemId, readBatchIds, type BatchIds } from './read-batch-ids.js';
 import {
+  batchPushReply,
   batchReply,
   emptyReply,
+  isReply,
   errorReply,
   jsonReply,
   listReply,
@@ -92,7 +95,6 @@ interface PullWait {
   readonly waitId?: string;
 }
 
-const isReply = (value: PullWait | BatchIds | Reply): value is Reply => 'status' in value;
 
 const INVALID_CONTENT_TYPE =
   'Please, specify a valid Content-Type values. Valid choices are .. text/plain, application/json, application/octet-stream';
@@ -331,32 +333,41 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     }
   };
 
+  /** Stores one message that a push or a batch push checked, within the bound of its node. */
+  const store1 = async (fields: PushFields, payload: StoredPayload, now: Date): Promise<Reply | StoredMessage> => {
+    const destination = fields.nodeDestination;
+    if (bound && !(await bound.admit(destination))) return QUEUE_FULL(destination, bound.max);
+    const message: StoredMessage = { id: nextId(), ...fields, tries: 0, createdTime: now, payload };
+    try {
+      await store.insert(message);
+    } finally {
+      bound?.done(destination);
+    }
+    due(message);
+    return message;
+  };
   const push: Action = async ({ req, body, now }) => {
     const contentType = req.headers['content-type'] ?? '';
     const fields = readPushFields(req.headers, contentType, now.getTime());
     if (fields.isErr()) return fields.error;
-    const destination = fields.value.nodeDestination;
-    if (bound && !(await bound.admit(destination))) return QUEUE_FULL(destination, bound.max);
     // The exact Content-Type check guarantees a parsed body here.
-    const message = {
-      id: nextId(),
-      ...fields.value,
-      tries: 0,
-      createdTime: now,
-      payload: asStoredPayload(body),
-    };
-    if (!bound) {
-      await store.insert(message);
-      due(message);
-      return messageReply(201, message, true);
-    }
-    try {
-      await store.insert(message);
-    } finally {
-      bound.done(destination);
-    }
-    due(message);
-    return messageReply(201, message, true);
+    const stored = await store1(fields.value, asStoredPayload(body), now);
+    return isReply(stored) ? stored : messageReply(201, stored, true);
+  };
+  /**
+   * Pushes each message of a batch as a push of its own would be (its checks, its node's bound),
+   * stored together (the store groups the writes made at once), in the order sent: one answer item
+   * per message.
+   */
+  const batchPush: Action = async ({ body, node, now }) => {
+    const items = readBatchPush(body, node, limits, now.getTime());
+    if (isReply(items)) return items;
+    const outcomes = await Promise.all(
+      items.map((item) =>
+        'refused' in item ? Promise.resolve(item.refused) : store1(item.fields, item.payload, now),
+      ),
+    );
+    return batchPushReply(outcomes);
   };
   /** Gives one message back (due `delayMs` later), and wakes a pull waiting for its node. */
   const nackOne = async (id: string, node: string, now: Date, delayMs: number) => {
@@ -403,6 +414,8 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
           ...(offers(options, 'claimDue') ? { maxBatchPull: limits.maxListMessages } : {}),
           ...(maxWait > 0 ? { maxPullWaitMs: maxWait } : {}),
           maxBatchAck: limits.maxListMessages,
+          maxBatchPush: limits.maxListMessages,
+          maxBatchPushKb: limits.batchKb,
         });
   const info: Reply =
     extensions === ''
@@ -425,8 +438,10 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
       },
       HEAD: () => Promise.resolve(emptyReply(204)), // a HEAD never claims a message
     },
-    // Claims up to `max` messages (at most a list's limit), answered as a list is: the oldest first.
-    batchPull: {
+    // Claims up to `max` messages (at most a list's limit), answered as a list is: the oldest first;
+    // or pushes many messages, each answered on its own.
+    batch: {
+      POST: batchPush,
       GET: async (call) => {
         const { node, url } = call;
         const most = limits.maxListMessages;
@@ -520,22 +535,24 @@ export function createRequestHandler(
     res: ServerResponse,
     url: RequestTarget,
   ): Promise<{ reply: Reply; close: boolean } | undefined> => {
-    const body = await readBody(req, options.limits);
+    const route = matchRoute(url.pathname);
+    const method = req.method ?? 'GET';
+    // A batch push carries many messages: its body has a limit of its own.
+    const batchPush = route?.name === 'batch' && method === 'POST';
+    const body = await readBody(req, options.limits, batchPush ? options.limits.batchKb * 1024 : undefined);
     if (isBodyFailure(body)) {
       return body.aborted ? undefined : { reply: errorReply(body.status, body.message), close: body.unread };
     }
     const reply = (r: Reply) => ({ reply: r, close: false });
     if (!authorized(req.headers.authorization)) return reply(errorReply(403, 'Incorrect auth token.'));
-    const method = req.method ?? 'GET';
     if (method === 'POST' && payloadKindOfContentType(req.headers['content-type']) === undefined) {
       return reply(errorReply(400, INVALID_CONTENT_TYPE));
     }
-    const route = matchRoute(url.pathname);
     // An extension exists only where the store has it: elsewhere, an unknown route.
     if (
       !route ||
       (route.name === 'nack' && !offers(options, 'nack')) ||
-      (route.name === 'batchPull' && !offers(options, 'claimDue')) ||
+      (route.name === 'batch' && (batchPush ? options.plain === true : !offers(options, 'claimDue'))) ||
       (route.name === 'batchAck' && options.plain === true) ||
       (route.name === 'batchNack' && !offers(options, 'nack')) ||
       (route.name === 'endWait' && pullWaitLimit(options) === 0)

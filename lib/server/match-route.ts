@@ -2,7 +2,7 @@
 export type RouteName =
   | 'info'
   | 'queue'
-  | 'batchPull'
+  | 'batch'
   | 'batchAck'
   | 'batchNack'
   | 'endWait'
@@ -25,7 +25,7 @@ export interface Route {
 export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = Object.freeze({
   info: ['GET', 'HEAD'],
   queue: ['GET', 'HEAD', 'POST'],
-  batchPull: ['GET', 'HEAD'],
+  batch: ['GET', 'HEAD', 'POST'],
   batchAck: ['PATCH'],
   batchNack: ['PATCH'],
   endWait: ['DELETE'],
@@ -65,10 +65,10 @@ export function matchRoute(pathname: string): Route | undefined {
     if (head === 'globaldataspace') return { name: 'globalDataSpace' };
     return undefined;
   }
-  // The batch-pull extension: not an id (`t` and `h` are not hexadecimal), so the original and a
-  // server without it answer it as an unknown route.
+  // The batch extensions (a pull: GET; a push: POST): not an id (`t` and `h` are not
+  // hexadecimal), so the original and a server without them answer it as an unknown route.
   if (head === 'messagequeue' && last === undefined && encodedId.toLowerCase() === 'batch') {
-    return { name: 'batchPull' };
+    return { name: 'batch' };
   }
   // The batch-ack extension: `/messageQueue/batch/ack` and `/messageQueue/batch/nack`.
   if (head === 'messagequeue' && encodedId.toLowerCase() === 'batch') {

@@ -124,12 +124,14 @@ function parse(kind: BodyKind, bytes: Buffer, decoder: TextDecoder): StoredPaylo
 export async function readBody(
   req: IncomingMessage,
   limits: ServerLimits,
+  /** The most bytes of this body, where its route has a limit of its own (a batch push). */
+  limitBytes?: number,
 ): Promise<RequestBody | BodyFailure> {
   const kind = KIND_OF_MEDIA[mediaTypeOf(req.headers['content-type']) ?? ''];
   // A body no parser takes is never read: the answer closes the connection instead.
   if (kind === undefined) return { kind: 'none' };
   if (!hasBody(req)) return emptyBody(kind);
-  const limit = payloadLimitBytes(limits, kind);
+  const limit = limitBytes ?? payloadLimitBytes(limits, kind);
   const decoder = checkHeaders(req, kind, limit);
   if (!(decoder instanceof TextDecoder)) return decoder;
   const bytes = await collect(req, limit);

@@ -13,6 +13,11 @@ export interface Reply {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** Tells an answer from the other values a step may give (a message, a body read, a wait). */
+export function isReply(value: object): value is Reply {
+  return 'headers' in value && 'body' in value && 'status' in value;
+}
+
 /** An answer with a JSON body. */
 export function jsonReply(status: number, value: unknown): Reply {
   return { status, headers: { 'Content-Type': JSON_TYPE }, body: JSON.stringify(value) };
@@ -140,6 +145,21 @@ export function batchReply(ids: readonly unknown[], settled: readonly (StoredMes
     message
       ? { id: ids[n], status: 200, metadata: listFields(message) }
       : { id: ids[n], status: 404, message: RESOURCE_NOT_FOUND_MESSAGE },
+  );
+  return jsonReply(200, items);
+}
+
+/**
+ * The answer to a batch push: 200 with one item per message, in the order sent — `{"status": 201,
+ * "metadata"}` (a list item's fields, no payload: the sender has it) for a message stored, or the
+ * status and the body of the answer its push of its own would have had (`{"status": 400,
+ * "message", "errors"}`, 413, 507) for one refused.
+ */
+export function batchPushReply(outcomes: readonly (StoredMessage | Reply)[]): Reply {
+  const items = outcomes.map((outcome) =>
+    isReply(outcome)
+      ? { status: outcome.status, ...(JSON.parse(String(outcome.body)) as object) }
+      : { status: 201, metadata: listFields(outcome) },
   );
   return jsonReply(200, items);
 }

@@ -1,6 +1,9 @@
 import { DEFAULT_LIMITS, resolveLimits, type QueueLimits } from '../protocol/queue-limits.js';
 
-/** The server's size limits (`SCIROCCO_MAX_KB_SIZE_JSON`, `_TEXT`, `_RAW`, `SCIROCCO_MAX_GET_ALL_MESSAGES`). */
+/**
+ * The server's size limits (`SCIROCCO_MAX_KB_SIZE_JSON`, `_TEXT`, `_RAW`, `_BATCH`,
+ * `SCIROCCO_MAX_GET_ALL_MESSAGES`).
+ */
 export type ServerLimits = QueueLimits;
 
 export { DEFAULT_LIMITS, resolveLimits };
@@ -10,11 +13,12 @@ const LIMIT_ENV: Readonly<Record<keyof ServerLimits, string>> = {
   textKb: 'SCIROCCO_MAX_KB_SIZE_TEXT',
   rawKb: 'SCIROCCO_MAX_KB_SIZE_RAW',
   maxListMessages: 'SCIROCCO_MAX_GET_ALL_MESSAGES',
+  batchKb: 'SCIROCCO_MAX_KB_SIZE_BATCH',
 };
 
 /**
  * Reads the limits that the environment sets (`SCIROCCO_MAX_KB_SIZE_JSON`, `_TEXT`, `_RAW`,
- * `SCIROCCO_MAX_GET_ALL_MESSAGES`), leaving out the ones it does not. Throws a `RangeError` naming
+ * `_BATCH`, `SCIROCCO_MAX_GET_ALL_MESSAGES`), leaving out the ones it does not. Throws a `RangeError` naming
  * the variable when a value is not a positive whole number.
  *
  * @example

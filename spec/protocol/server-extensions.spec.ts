@@ -15,9 +15,10 @@ describe('the Scirocco-Extensions header', () => {
     ['batch-pull=100, nack', { nack: true, maxBatchPull: 100 }],
     ['long-poll=20000', { nack: false, maxPullWaitMs: 20_000 }],
     ['batch-ack=100', { nack: false, maxBatchAck: 100 }],
+    ['batch-push=100, batch-push-kb=1024', { nack: false, maxBatchPush: 100, maxBatchPushKb: 1024 }],
     // Unknown names and malformed values are ignored: a newer server's header still reads.
     [
-      'nack, batch=50, processing-timeout=soon, max-waiting=, batch-pull=0, long-poll=0, batch-ack=0',
+      'nack, batch=50, processing-timeout=soon, max-waiting=, batch-pull=0, long-poll=0, batch-ack=0, batch-push=0, batch-push-kb=x',
       { nack: true },
     ],
   ] as const)('reads %j', (header, extensions) => {
@@ -32,9 +33,12 @@ describe('the Scirocco-Extensions header', () => {
       maxBatchPull: 50,
       maxPullWaitMs: 5_000,
       maxBatchAck: 20,
+      maxBatchPush: 30,
+      maxBatchPushKb: 512,
     };
     expect(formatExtensions(all)).toBe(
-      'nack, processing-timeout=30000, max-waiting=1000, batch-pull=50, long-poll=5000, batch-ack=20',
+      'nack, processing-timeout=30000, max-waiting=1000, batch-pull=50, long-poll=5000, batch-ack=20, ' +
+        'batch-push=30, batch-push-kb=512',
     );
     expect(parseExtensions(formatExtensions(all))).toEqual(all);
     expect(formatExtensions({ nack: false })).toBe('');

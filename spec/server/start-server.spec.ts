@@ -158,6 +158,6 @@ describe('limits', () => {
   });
 
   it('fills the defaults', () => {
-    expect(resolveLimits({ rawKb: 5 })).toEqual({ jsonKb: 100, textKb: 100, rawKb: 5, maxListMessages: 100 });
+    expect(resolveLimits({ rawKb: 5 })).toEqual({ jsonKb: 100, textKb: 100, rawKb: 5, maxListMessages: 100, batchKb: 1024 });
   });
 });
