@@ -52,6 +52,7 @@ export type {
   NackOptions,
   PullCallOptions,
   PullManyOptions,
+  PushManyMessage,
   PushOptions,
   SciroccoResult,
   ServerInfo,

@@ -75,6 +75,24 @@ export interface PushOptions extends CallOptions {
   readonly scheduledAt?: Date;
 }
 
+/**
+ * One message of {@link ClientCore.pushMany}: where it goes, its payload, and the options of its
+ * push.
+ *
+ * @example
+ * ```ts
+ * import type { PushManyMessage } from 'scirocco-rx';
+ *
+ * const message: PushManyMessage<{ celsius: number }> = { destination: 'bc456', payload: { celsius: 21 } };
+ * ```
+ */
+export interface PushManyMessage<P extends Payload = Payload> extends Omit<PushOptions, 'signal'> {
+  /** The destination node id. */
+  readonly destination: string;
+  /** The payload, as `push` takes it. */
+  readonly payload: P;
+}
+
 /** Options of {@link ClientCore.list}. */
 export interface ListOptions extends CallOptions {
   /** At most this many messages (the server caps it, 100 by default). */
@@ -115,6 +133,29 @@ export interface ClientCore {
     payload: P,
     options?: PushOptions,
   ): SciroccoResult<SciroccoMessage<PayloadOf<P>>>;
+
+  /**
+   * Pushes many messages, each with its own outcome, in the order given: the pushed message
+   * (`metadata` as the server stored it, `payload` as given), or the error its own `push` would
+   * have had. Where the server has batch pushes (`batch-push`) that is one request per
+   * `maxBatchPush` messages and `maxBatchPushKb` of body, sent one after the other so the queue
+   * keeps their order (a message too big for a batch goes alone); elsewhere (the original) one
+   * push per message, in order. The whole call fails only for invalid input, before any request:
+   * a request that fails gives its error to each of its messages.
+   *
+   * @example
+   * ```ts
+   * const outcomes = await client.pushMany([
+   *   { destination: 'bc456', payload: { n: 1 } },
+   *   { destination: 'bc456', payload: 'later', scheduledAt: new Date(Date.now() + 60_000) },
+   * ]);
+   * for (const outcome of outcomes.unwrapOr([])) if (outcome.isErr()) console.error(outcome.error.message);
+   * ```
+   */
+  pushMany<P extends Payload>(
+    messages: readonly PushManyMessage<P>[],
+    options?: CallOptions,
+  ): SciroccoResult<Result<SciroccoMessage<PayloadOf<P>>, SciroccoError>[]>;
 
   /**
    * Claims the oldest due message for this node (it becomes `processing`): `Some(message)`, or

@@ -4,7 +4,13 @@ import { HEADERS } from '../protocol/headers.js';
 import { EXTENSIONS_HEADER, parseExtensions, WAIT_ID_HEADER } from '../protocol/server-extensions.js';
 import { validateMessageId } from '../protocol/validation.js';
 import { nackDelayOf, settleMany, type Settled } from './settle-many.js';
-import { validateBatchMax, validateListLimit, validatePush, validateWaitMs } from './validate-input.js';
+import {
+  validateBatchMax,
+  validateListLimit,
+  validatePush,
+  validateWaitMs,
+  type ValidPush,
+} from './validate-input.js';
 import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type {
   CallOptions,
@@ -14,9 +20,12 @@ import type {
   NackOptions,
   PullCallOptions,
   PullManyOptions,
+  PushManyMessage,
   PushOptions,
   SciroccoResult,
 } from './client-core.js';
+import { batchPushChunks, batchPushItemJson, validatePushMany } from './push-many.js';
+import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
 import { resolveClientOptions, type ClientOptions } from './client-options.js';
 import { recoverStuck } from './recover-stuck.js';
 import type { Payload } from './payload.js';
@@ -53,6 +62,9 @@ interface Call<T> {
   readonly expect: readonly number[];
   readonly read: (response: TransportResponse) => Result<T, string>;
 }
+
+/** The outcome of one message of a `pushMany`. */
+type Pushed = Result<SciroccoMessage, SciroccoError>;
 
 /** What a server that offers no extension (the original) offers. */
 const PLAIN: ServerExtensions = Object.freeze({ nack: false });
@@ -250,6 +262,12 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
       });
     },
 
+    async pushMany(messages: readonly PushManyMessage[], options: CallOptions = {}) {
+      const checked = validatePushMany(messages, Date.now());
+      if (checked.isErr()) return checked;
+      return Ok(await pushEach(messages, checked.value, options));
+    },
+
     async pull<T>(options: PullCallOptions = {}) {
       const poll = await longPoll('pull', options.waitMs, options.signal);
       if (poll.isErr()) return poll;
@@ -441,6 +459,77 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
     toString: () => `SciroccoClient(${config.url}, node ${config.node})`,
     toJSON: () => ({ url: config.url, node: config.node }),
   } as ClientCore;
+
+  /**
+   * Pushes checked messages: in batches of the server's most (count and bytes) where it has batch
+   * pushes, one after the other so that the queue keeps their order; else one push each, in order.
+   */
+  async function pushEach(
+    messages: readonly PushManyMessage[],
+    valid: readonly ValidPush[],
+    options: CallOptions,
+  ): Promise<Pushed[]> {
+    const call = options.signal ? { signal: options.signal } : {};
+    /** The message as pushed: the metadata the server answered, the payload as given (bytes as Uint8Array). */
+    const pushed = (n: number, metadata: MessageMetadata): Pushed => {
+      const { encoded } = valid[n] as ValidPush;
+      const payload = encoded.kind === 'bytes' ? encoded.body : (messages[n] as PushManyMessage).payload;
+      return Ok({ metadata, payload });
+    };
+    const one = async (n: number): Promise<Pushed> => {
+      const { destination, payload, payloadType, scheduledAt } = messages[n] as PushManyMessage;
+      return core.push(destination, payload, { payloadType, scheduledAt, ...call });
+    };
+    const offered = (await extensions(call)).unwrapOr(PLAIN);
+    const outcomes: Pushed[] = [];
+    const most = offered.maxBatchPush;
+    if (most === undefined) {
+      for (let n = 0; n < valid.length; n++) outcomes.push(await one(n));
+      return outcomes;
+    }
+    const path = '/messageQueue/batch';
+    const chunks = batchPushChunks(
+      valid.map(batchPushItemJson),
+      most,
+      (offered.maxBatchPushKb ?? 1024) * 1024,
+    );
+    let batches = true;
+    for (const chunk of chunks) {
+      const indexes = chunk.items.map((_item, i) => chunk.start + i);
+      if (chunk.alone || !batches) {
+        for (const n of indexes) outcomes.push(await one(n));
+        continue;
+      }
+      const answer = await send({
+        operation: 'pushMany',
+        method: 'POST',
+        path,
+        headers: { ...baseHeaders, 'Content-Type': 'application/json' },
+        body: `{"messages":[${chunk.items.join(',')}]}`,
+        signal: options.signal,
+        expect: [200],
+        read: readBatchItems(Array<undefined>(chunk.items.length).fill(undefined), 201),
+      });
+      if (answer.isErr()) {
+        // A server that no longer offers it (restarted plain, say): forget, and go one by one.
+        if (answer.error.status === 404) {
+          known = undefined;
+          batches = false;
+          for (const n of indexes) outcomes.push(await one(n));
+        } else outcomes.push(...indexes.map(() => Err(answer.error)));
+        continue;
+      }
+      answer.value.forEach((item, i) => {
+        const n = chunk.start + i;
+        outcomes.push(
+          'metadata' in item
+            ? pushed(n, item.metadata)
+            : Err(statusError({ operation: 'pushMany', method: 'POST', path }, item.status, item)),
+        );
+      });
+    }
+    return outcomes;
+  }
 
   /** Settles distinct ids: in batches of the server's most where it has batch acks, else one by one. */
   async function settleEach(

@@ -89,16 +89,25 @@ export function readErrorBody(response: TransportResponse): {
   };
 }
 
-/** One item of a batch ack or nack answer: the message's metadata, or the status it got. */
+/**
+ * One item of a batch answer: the message's metadata (an ack or nack answers 200, a push 201), or
+ * the status it got and why.
+ */
 export type BatchItem =
-  | { readonly status: 200; readonly metadata: MessageMetadata }
-  | { readonly status: number; readonly message?: string };
+  | { readonly status: 200 | 201; readonly metadata: MessageMetadata }
+  | {
+      readonly status: number;
+      readonly message?: string;
+      readonly errors?: Readonly<Record<string, unknown>>;
+    };
 
 /**
- * A batch ack or nack answer: one item per id sent, in order (`{id, status: 200, metadata}` or
- * `{id, status, message}`); any other shape is a protocol failure.
+ * A batch answer: one item per message sent, in order — for an ack or nack, `{id, status: 200,
+ * metadata}` or `{id, status, message}` (`ids`: the ids sent); for a push (`ids` of `undefined`,
+ * one per message), `{status: 201, metadata}` or `{status, message, errors}`. Any other shape is a
+ * protocol failure.
  */
-export function readBatchItems(ids: readonly string[]) {
+export function readBatchItems(ids: readonly (string | undefined)[], ok: 200 | 201 = 200) {
   return (response: TransportResponse): Result<BatchItem[], string> =>
     readJson(response).andThen((items) => {
       if (!Array.isArray(items) || items.length !== ids.length) {
@@ -108,14 +117,23 @@ export function readBatchItems(ids: readonly string[]) {
       }
       const read: BatchItem[] = [];
       for (const [n, item] of (items as unknown[]).entries()) {
-        const { id, status, metadata, message } = (item ?? {}) as Record<string, unknown>;
-        if (typeof id !== 'string' || id.toLowerCase() !== ids[n] || typeof status !== 'number') {
-          return Err(
-            `batch answer item ${String(n)} is ${describeValue(item)}, not the outcome of ${String(ids[n])}`,
-          );
+        const { id, status, metadata, message, errors } = (item ?? {}) as Record<string, unknown>;
+        const expected = ids[n];
+        if (
+          (expected !== undefined && (typeof id !== 'string' || id.toLowerCase() !== expected)) ||
+          typeof status !== 'number'
+        ) {
+          const of = expected === undefined ? `message ${String(n)}` : expected;
+          return Err(`batch answer item ${String(n)} is ${describeValue(item)}, not the outcome of ${of}`);
         }
-        if (status !== 200) {
-          read.push(typeof message === 'string' ? { status, message } : { status });
+        if (status !== ok) {
+          read.push({
+            status,
+            ...(typeof message === 'string' ? { message } : {}),
+            ...(typeof errors === 'object' && errors !== null
+              ? { errors: errors as Record<string, unknown> }
+              : {}),
+          });
           continue;
         }
         const fields = (metadata ?? {}) as Record<string, unknown>;
@@ -124,7 +142,7 @@ export function readBatchItems(ids: readonly string[]) {
           (spec) => `batch answer item ${String(n)} field "${spec.field}"`,
         );
         if (parsed.isErr()) return parsed;
-        read.push({ status: 200, metadata: parsed.value });
+        read.push({ status: ok, metadata: parsed.value });
       }
       return Ok(read);
     });

@@ -32,6 +32,7 @@ export type SciroccoErrorKind =
 export type SciroccoOperation =
   | 'createClient'
   | 'push'
+  | 'pushMany'
   | 'pull'
   | 'pullMany'
   | 'ack'

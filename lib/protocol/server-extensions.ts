@@ -104,7 +104,8 @@ export function formatExtensions(extensions: ServerExtensions): string {
   if (extensions.maxPullWaitMs !== undefined) names.push(`long-poll=${String(extensions.maxPullWaitMs)}`);
   if (extensions.maxBatchAck !== undefined) names.push(`batch-ack=${String(extensions.maxBatchAck)}`);
   if (extensions.maxBatchPush !== undefined) names.push(`batch-push=${String(extensions.maxBatchPush)}`);
-  if (extensions.maxBatchPushKb !== undefined) names.push(`batch-push-kb=${String(extensions.maxBatchPushKb)}`);
+  if (extensions.maxBatchPushKb !== undefined)
+    names.push(`batch-push-kb=${String(extensions.maxBatchPushKb)}`);
   return names.join(', ');
 }
 

@@ -7,6 +7,7 @@ import type {
   NackOptions,
   PullCallOptions,
   PullManyOptions,
+  PushManyMessage,
   PushOptions,
   ServerInfo,
 } from '../client/client-core.js';
@@ -76,6 +77,13 @@ export interface QueueOps {
    * a `QueueOps` of your own without it acks one id at a time.
    */
   ackMany$?(ids: readonly string[]): Observable<Result<MessageMetadata, SciroccoError>[]>;
+  /**
+   * Cold `pushMany`: one outcome per message, in order (batch pushes where the server has them).
+   * Optional: a `QueueOps` of your own without it pushes one message at a time.
+   */
+  pushMany$?<P extends Payload>(
+    messages: readonly PushManyMessage<P>[],
+  ): Observable<Result<SciroccoMessage<PayloadOf<P>>, SciroccoError>[]>;
   /** Cold `nackMany`, as `ackMany$`. */
   nackMany$?(
     ids: readonly string[],
@@ -140,7 +148,10 @@ function resultObservable<T>(
 export const originalOps = Symbol('originalOps');
 
 /** The functions {@link originalOps} records. */
-export type OriginalOps = Pick<QueueOps, 'pullNext$' | 'pullMany$' | 'ack$' | 'ackMany$' | 'push$'>;
+export type OriginalOps = Pick<
+  QueueOps,
+  'pullNext$' | 'pullMany$' | 'ack$' | 'ackMany$' | 'push$' | 'pushMany$'
+>;
 
 /**
  * Optional pull and ack that are never cancelled, for the flows: `pull$` never aborts a pull (the
@@ -186,6 +197,16 @@ export function usesBatchAck(ops: QueueOps): boolean {
   if (!ops.ackMany$) return false;
   const original = (ops as QueueOpsWithDetachedPull)[originalOps];
   return !original || original.ack$ === ops.ack$ || original.ackMany$ !== ops.ackMany$;
+}
+
+/**
+ * Whether a flow may push in batches with the `pushMany$` of `ops`: not one left over from the
+ * maker when a wrapper replaced `push$` alone (the wrapper's pushes stand for all pushes then).
+ */
+export function usesBatchPush(ops: QueueOps): boolean {
+  if (!ops.pushMany$) return false;
+  const original = (ops as QueueOpsWithDetachedPull)[originalOps];
+  return !original || original.push$ === ops.push$ || original.pushMany$ !== ops.pushMany$;
 }
 
 /** The detached pull and ack of `ops`, each only where `ops` still has the original. */
@@ -257,9 +278,11 @@ export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull & Requir
   const push$: QueueOps['push$'] = (destination, payload, options = {}) =>
     fromResultCall((call) => core.push(destination, payload, { ...options, ...call }));
   const ackMany$: Required<QueueOps>['ackMany$'] = (ids) => fromResultCall((call) => core.ackMany(ids, call));
+  const pushMany$: Required<QueueOps>['pushMany$'] = (messages) =>
+    fromResultCall((call) => core.pushMany(messages, call));
   return {
     node: core.node,
-    [originalOps]: { pullNext$, ack$, push$, pullMany$, ackMany$ },
+    [originalOps]: { pullNext$, ack$, push$, pullMany$, ackMany$, pushMany$ },
     [detachedPull]: {
       pull: <T>() => resultObservable(() => core.pull<T>(), false),
       // The signal ends a wait only: a pull that does not wait is let finish, since the server
@@ -291,6 +314,7 @@ export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull & Requir
       fromResultCall((call) => core.nack<T>(id, { ...options, ...call })),
     extensions$: () => fromResultCall((call) => core.extensions(call)),
     ackMany$,
+    pushMany$,
     nackMany$: (ids, options = {}) => fromResultCall((call) => core.nackMany(ids, { ...options, ...call })),
   };
 }

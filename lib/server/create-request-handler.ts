@@ -14,7 +14,7 @@ import { EXTENSIONS_HEADER, formatExtensions, WAIT_ID_HEADER } from '../protocol
 import { readPushFields, type PushFields } from './push-fields.js';
 import { readBatchPush } from './read-batch-push.js';
 import { hasBody, isBodyFailure, readBody, type RequestBody } from './read-body.js';
-import { batchItemId, readBatchIds, type BatchIds } from './read-batch-ids.js';
+import { batchItemId, readBatchIds } from './read-batch-ids.js';
 import {
   batchPushReply,
   batchReply,
@@ -94,7 +94,6 @@ interface PullWait {
   readonly waitMs: number;
   readonly waitId?: string;
 }
-
 
 const INVALID_CONTENT_TYPE =
   'Please, specify a valid Content-Type values. Valid choices are .. text/plain, application/json, application/octet-stream';
@@ -334,7 +333,11 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
   };
 
   /** Stores one message that a push or a batch push checked, within the bound of its node. */
-  const store1 = async (fields: PushFields, payload: StoredPayload, now: Date): Promise<Reply | StoredMessage> => {
+  const store1 = async (
+    fields: PushFields,
+    payload: StoredPayload,
+    now: Date,
+  ): Promise<Reply | StoredMessage> => {
     const destination = fields.nodeDestination;
     if (bound && !(await bound.admit(destination))) return QUEUE_FULL(destination, bound.max);
     const message: StoredMessage = { id: nextId(), ...fields, tries: 0, createdTime: now, payload };

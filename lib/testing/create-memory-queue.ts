@@ -6,10 +6,13 @@ import type {
   NackOptions,
   PullCallOptions,
   PushOptions,
+  PushManyMessage,
 } from '../client/client-core.js';
 import type { SciroccoError, SciroccoOperation } from '../client/scirocco-error.js';
 import { invalidArgument } from '../client/status-error.js';
 import { batchItemNotFound, settleMany } from '../client/settle-many.js';
+import { validatePushMany } from '../client/push-many.js';
+import type { Payload, PayloadOf } from '../client/payload.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { describeValue, validateNodeId } from '../protocol/validation.js';
 import { validateBatchMax, validateWaitMs } from '../client/validate-input.js';
@@ -114,6 +117,7 @@ const PROMISE_SITES: Record<
 > = {
   createClient: { method: 'GET', path: '/' },
   push: { method: 'POST', path: '/messageQueue' },
+  pushMany: { method: 'POST', path: '/messageQueue/batch' },
   pull: { method: 'GET', path: '/messageQueue' },
   pullMany: { method: 'GET', path: '/messageQueue/batch' },
   ack: { method: 'PATCH', path: '/messageQueue/:id/ack' },
@@ -201,6 +205,14 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
             .mapErr((error) => (error.kind === 'not-found' ? batchItemNotFound(operation, id) : error)),
         ),
       );
+    /** `pushMany` at once: checked as every client checks it, then each message as its push. */
+    const pushedNow = <P extends Payload>(messages: readonly PushManyMessage<P>[]) =>
+      validatePushMany(messages, clock()).map(() =>
+        messages.map(({ destination, payload, ...opts }) => {
+          checkSchedule(opts);
+          return engine.push<PayloadOf<P>>(node, destination, payload, opts);
+        }),
+      );
     const call = <T>(
       operation: SciroccoOperation,
       options: CallOptions | undefined,
@@ -271,6 +283,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
           checkSchedule(opts);
           return engine.push(node, destination, payload, opts);
         }),
+      pushMany: (messages, opts) => call('pushMany', opts, () => pushedNow(messages)),
       pull: async <T>(opts: PullCallOptions = {}) =>
         (await pulledOnce<T>('pull', opts, 1, opts.waitMs)).map(([one]): Option<SciroccoMessage<T>> =>
           one ? Some(one) : None,
@@ -306,6 +319,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
         pulled$<T>('pullMany', (opts as typeof opts | undefined)?.max, opts.waitMs),
       ack$: (id) => observe(() => engine.ack(node, id)),
       ackMany$: (ids) => observe(() => settledNow('ackMany', ids)),
+      pushMany$: (messages) => observe(() => pushedNow(messages)),
     };
     const ops: Required<QueueOps> & QueueOpsWithDetachedPull = {
       node,

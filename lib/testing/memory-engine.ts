@@ -198,7 +198,7 @@ export class MemoryEngine {
   }
 
   /**
-   * The memory queue has the nack and batch-pull extensions of the server, and long polling when
+   * The memory queue has the nack and batch extensions of the server, and long polling when
    * given a most wait (no processing timeout), unless plain.
    */
   extensions(): Result<ServerExtensions, SciroccoError> {
@@ -208,6 +208,8 @@ export class MemoryEngine {
       maxBatchPull: this.limits.maxListMessages,
       ...(this.maxPullWaitMs > 0 ? { maxPullWaitMs: this.maxPullWaitMs } : {}),
       maxBatchAck: this.limits.maxListMessages,
+      maxBatchPush: this.limits.maxListMessages,
+      maxBatchPushKb: this.limits.batchKb,
     });
   }
 

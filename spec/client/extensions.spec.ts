@@ -17,6 +17,8 @@ describe('client.extensions() and client.nack()', () => {
       maxBatchPull: 100,
       maxPullWaitMs: 20_000,
       maxBatchAck: 100,
+      maxBatchPush: 100,
+      maxBatchPushKb: 1024,
     });
     const original = await stubServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -59,7 +61,13 @@ describe('client.extensions() and client.nack()', () => {
   it('has the same nack on the memory queue', async () => {
     const queue = createMemoryQueue();
     const client = queue.client({ node: 'af123' });
-    expect((await client.extensions()).unwrap()).toEqual({ nack: true, maxBatchPull: 100, maxBatchAck: 100 });
+    expect((await client.extensions()).unwrap()).toEqual({
+      nack: true,
+      maxBatchPull: 100,
+      maxBatchAck: 100,
+      maxBatchPush: 100,
+      maxBatchPushKb: 1024,
+    });
     const pushed = (await client.push('af123', 'x')).unwrap();
     (await client.pull()).unwrap();
     expect((await client.nack(pushed.metadata.id)).unwrap().metadata).toMatchObject({

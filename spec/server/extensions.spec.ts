@@ -15,7 +15,9 @@ describe('extensions: discovery', () => {
   it('advertises nack and batch-pull in the Scirocco-Extensions header of GET /, the body the original one', async () => {
     const res = await send(srv.url);
     expect(res.status).toBe(200);
-    expect(res.headers['scirocco-extensions']).toBe('nack, batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024');
+    expect(res.headers['scirocco-extensions']).toBe(
+      'nack, batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024',
+    );
     expect(res.json()).toEqual({
       name: 'DDS endpoint.',
       author: 'eloylp',
@@ -45,7 +47,9 @@ describe('extensions: discovery', () => {
     const server = await startServer({ store });
     servers.push(server);
     // Only what every store can do: a batch ack is acks of one message each.
-    expect((await send(server.url)).headers['scirocco-extensions']).toBe('batch-ack=100, batch-push=100, batch-push-kb=1024');
+    expect((await send(server.url)).headers['scirocco-extensions']).toBe(
+      'batch-ack=100, batch-push=100, batch-push-kb=1024',
+    );
     const a = nodeClient(server.url, 'af123');
     await a.push('af123', 'x');
     const id = idOf(await a.pull());

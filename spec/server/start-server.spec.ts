@@ -158,6 +158,12 @@ describe('limits', () => {
   });
 
   it('fills the defaults', () => {
-    expect(resolveLimits({ rawKb: 5 })).toEqual({ jsonKb: 100, textKb: 100, rawKb: 5, maxListMessages: 100, batchKb: 1024 });
+    expect(resolveLimits({ rawKb: 5 })).toEqual({
+      jsonKb: 100,
+      textKb: 100,
+      rawKb: 5,
+      maxListMessages: 100,
+      batchKb: 1024,
+    });
   });
 });

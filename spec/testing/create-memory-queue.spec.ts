@@ -320,6 +320,8 @@ describe('createMemoryQueue: the extensions, in virtual time', () => {
       maxBatchPull: 100,
       maxPullWaitMs: 5_000,
       maxBatchAck: 100,
+      maxBatchPush: 100,
+      maxBatchPushKb: 1024,
     });
     expect((await createMemoryQueue({ plain: true }).client({ node: 'b2' }).extensions()).unwrap()).toEqual({
       nack: false,
