@@ -24,6 +24,13 @@ export async function ackAll(): Promise<number> {
   return failed.length;
 }
 
+export async function pushReadings(): Promise<number> {
+  const readings = [20, 21, 22].map((celsius) => ({ destination: 'b2', payload: { celsius } }));
+  const outcomes = (await client.pushMany(readings)).unwrapOr([]);
+  const refused = outcomes.filter((outcome) => outcome.isErr());
+  return refused.length;
+}
+
 // ## Recovering stuck messages
 export async function reap(): Promise<void> {
   const recovery = await client.recoverStuck({ olderThan: 10 * 60_000 });

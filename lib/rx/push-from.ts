@@ -1,13 +1,11 @@
 import {
   asyncScheduler,
   catchError,
-  defer,
-  finalize,
+  concatMap,
   from,
   isObservable,
-  map,
-  mergeMap,
   Observable,
+  of,
   Subscription,
   tap,
   throwError,
@@ -21,7 +19,8 @@ import { resolveBackoff, type BackoffOptions } from './backoff.js';
 import { checkPositive } from './check-option.js';
 import { safeEmitter } from './safe-emitter.js';
 import type { FlowEventHandler } from './flow-event.js';
-import { detachedOf, type QueueOps } from './queue-ops.js';
+import { extensionsDiscovery } from './extensions-discovery.js';
+import { detachedOf, usesBatchPush, type QueueOps } from './queue-ops.js';
 import { retryWithBackoff } from './retry-with-backoff.js';
 
 /**
@@ -96,71 +95,23 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 }
 
 /**
- * An AsyncIterable read lazily: items are asked for only while fewer than `slots` are being read
- * or worked on, so no more than `slots` are ever held.
- */
-function lazyMerge<I, O>(
-  iterable: AsyncIterable<I>,
-  slots: number,
-  work: (item: I) => Observable<O>,
-): Observable<O> {
-  return new Observable<O>((subscriber) => {
-    const iterator = iterable[Symbol.asyncIterator]();
-    const subscriptions = new Subscription();
-    let busy = 0; // items being read or worked on
-    let ended = false;
-    const settle = (): void => {
-      busy--;
-      if (ended && busy === 0) subscriber.complete();
-      else pump();
-    };
-    const pump = (): void => {
-      while (!subscriber.closed && !ended && busy < slots) {
-        busy++;
-        iterator.next().then(
-          (next) => {
-            if (subscriber.closed) return;
-            if (next.done) {
-              ended = true;
-              settle();
-              return;
-            }
-            subscriptions.add(
-              work(next.value).subscribe({
-                next: (value) => {
-                  subscriber.next(value);
-                },
-                error: (error: unknown) => {
-                  subscriber.error(error);
-                },
-                complete: settle,
-              }),
-            );
-          },
-          (error: unknown) => {
-            subscriber.error(error);
-          },
-        );
-      }
-    };
-    pump();
-    return () => {
-      subscriptions.unsubscribe();
-      if (!ended) void iterator.return?.();
-    };
-  });
-}
-
-/**
  * Pushes every item of `source` to `options.to` and emits each pushed message: the sink of a
  * message flow. `source` is any `ObservableInput` (Observable, array, Promise, iterable) or an
  * `AsyncIterable`, read lazily: a source of a million items never holds more than `concurrency`
- * of them in memory. A fast hot Observable cannot be slowed down (RxJS has no backpressure): its
- * items wait in a buffer, bounded by `maxBuffered`.
+ * requests' worth of them in memory. A fast hot Observable cannot be slowed down (RxJS has no
+ * backpressure): its items wait in a buffer, bounded by `maxBuffered`.
+ *
+ * When the source runs ahead of the pushes and the server has batch pushes (`batch-push`), a
+ * free slot takes every item waiting, up to the server's batch, in one request: a slow source
+ * gets one push per item, a fast one a few requests for thousands. Against the original, one
+ * push per item.
  *
  * ```
  * source:    a--b--c----|
  * pushFrom:  -A--B--C---|     (A: the message pushed for a)
+ *
+ * source:    (abcd)|          (faster than the pushes)
+ * pushFrom:  -A-(BCD|)        (b, c, d waited for a's push: one batch)
  * ```
  *
  * Retryable push failures are retried with backoff; any other failure errors the stream with a
@@ -201,55 +152,184 @@ export function pushFrom<I extends Payload>(
   const emit = safeEmitter(options.onEvent);
   // Pushes already sent are let finish on unsubscribe: aborting one would leave it unknown
   // whether the server stored the message.
-  const push = detachedOf(ops).push ?? ops.push$.bind(ops);
-  const pushOne = (item: I) => {
+  const detached = detachedOf(ops);
+  const push = detached.push ?? ops.push$.bind(ops);
+  const pushMany = usesBatchPush(ops) ? (detached.pushMany ?? ops.pushMany$?.bind(ops)) : undefined;
+  const discover = extensionsDiscovery(ops);
+  const optionsOf = (item: I) => {
     const at = typeof options.scheduledAt === 'function' ? options.scheduledAt(item) : options.scheduledAt;
-    return push(options.to, item, {
+    return {
       ...(options.payloadType === undefined ? {} : { payloadType: options.payloadType }),
       ...(at === undefined ? {} : { scheduledAt: at }),
-    }).pipe(
-      retryWithBackoff('push', backoff, scheduler, ops.node, emit),
-      tap((message) => {
-        emit({ type: 'pushed', node: ops.node, message: message.metadata });
-      }),
-    );
+    };
+  };
+  const pushed = (message: SciroccoMessage<PayloadOf<I>>) => {
+    emit({ type: 'pushed', node: ops.node, message: message.metadata });
   };
 
-  return defer(() => {
+  return new Observable<SciroccoMessage<PayloadOf<I>>>((subscriber) => {
     // Every item taken from the source and not pushed yet: named in the error if it gives up.
-    const held = new Set<{ readonly item: I }>();
+    const held = new Set<Entry<I>>();
+    const unpushed = () => [...held].map((entry) => entry.item);
+    const failed = (entry: Entry<I>, error: unknown) => {
+      held.delete(entry);
+      return isSciroccoError(error) ? error.withItem(entry.item, unpushed()) : error;
+    };
+    /** One item, pushed alone, retried with backoff. */
+    const pushOne = (entry: Entry<I>) =>
+      push(options.to, entry.item, optionsOf(entry.item)).pipe(
+        retryWithBackoff('push', backoff, scheduler, ops.node, emit),
+        tap((message) => {
+          held.delete(entry);
+          pushed(message);
+        }),
+        catchError((error: unknown) => throwError(() => failed(entry, error))),
+      );
+    /**
+     * Items that waited, pushed in one request (retried as a whole with backoff); an item the
+     * server refused retryably is pushed again alone. Emitted in the order of the items.
+     */
+    const pushBatch = (batch: readonly Entry<I>[], many: NonNullable<typeof pushMany>) =>
+      many(batch.map(({ item }) => ({ destination: options.to, payload: item, ...optionsOf(item) }))).pipe(
+        retryWithBackoff('push', backoff, scheduler, ops.node, emit),
+        // An item the client refuses fails the whole call: then each goes alone, so that the
+        // items before it are pushed and the error names it.
+        catchError((error: unknown) =>
+          isSciroccoError(error) && error.kind === 'invalid-argument'
+            ? of(undefined)
+            : throwError(() => failed(batch[0] as Entry<I>, error)),
+        ),
+        concatMap((outcomes) =>
+          outcomes === undefined
+            ? from(batch).pipe(concatMap(pushOne))
+            : from(batch).pipe(
+                concatMap((entry, n) => {
+                  const outcome = outcomes[n];
+                  if (outcome?.isOk()) {
+                    held.delete(entry);
+                    pushed(outcome.value);
+                    return of(outcome.value);
+                  }
+                  const error = outcome?.isErr()
+                    ? outcome.error
+                    : new Error(`no outcome for item ${String(n)}`);
+                  return isSciroccoError(error) && error.retryable
+                    ? pushOne(entry)
+                    : throwError(() => failed(entry, error));
+                }),
+              ),
+        ),
+      );
+
+    const subscriptions = new Subscription();
+    const waiting: Entry<I>[] = [];
+    let active = 0; // requests in flight
+    let activeItems = 0; // their items
+    let ended = false; // the source is done
+    let reading = 0; // reads of an AsyncIterable under way
+    /** The most items of one request: 1 until the server is known to push in batches. */
+    let most = 1;
+    let pump: () => void = () => undefined;
+    const fail = (error: unknown) => {
+      subscriber.error(error);
+    };
+    const finish = () => {
+      if (ended && active === 0 && reading === 0 && waiting.length === 0) subscriber.complete();
+    };
+    /** Fills the free slots: each takes every item waiting, up to a batch. */
+    const dispatch = () => {
+      while (!subscriber.closed && active < concurrency && waiting.length > 0) {
+        const batch = waiting.splice(0, most);
+        active++;
+        activeItems += batch.length;
+        const sent =
+          batch.length > 1 && pushMany ? pushBatch(batch, pushMany) : pushOne(batch[0] as Entry<I>);
+        const subscription = sent.subscribe({
+          next: (message) => {
+            subscriber.next(message);
+          },
+          error: fail,
+        });
+        // The next request starts once this one is torn down, as `mergeMap` starts its next.
+        subscription.add(() => {
+          active--;
+          activeItems -= batch.length;
+          dispatch();
+          pump();
+          finish();
+        });
+        subscriptions.add(subscription);
+      }
+    };
     const take = (item: I) => {
       const entry = { item };
       held.add(entry);
+      waiting.push(entry);
       return entry;
     };
-    const unpushed = () => [...held].map((entry) => entry.item);
-    const pushEntry = (entry: { readonly item: I }) =>
-      pushOne(entry.item).pipe(
-        tap(() => held.delete(entry)),
-        catchError((error: unknown) => {
-          held.delete(entry);
-          return throwError(() => (isSciroccoError(error) ? error.withItem(entry.item, unpushed()) : error));
+    if (pushMany) {
+      // Whether the server pushes in batches, and how many at most: asked once for the stream.
+      // Meanwhile each item goes alone, at once.
+      subscriptions.add(
+        discover().subscribe((offered) => {
+          most = offered.maxBatchPush ?? 1;
+          dispatch();
+          pump();
         }),
       );
-    if (isAsyncIterable(source)) return lazyMerge(source, concurrency, (item) => pushEntry(take(item)));
-    if (!isObservable(source)) return from(source).pipe(map(take), mergeMap(pushEntry, concurrency));
-    let waiting = 0;
-    let active = 0;
-    return source.pipe(
-      map((item) => {
-        const entry = take(item);
-        if (active + waiting >= concurrency + maxBuffered) {
-          throw new PushBufferOverflowError(maxBuffered, unpushed());
+    }
+
+    if (isAsyncIterable(source)) {
+      // Read lazily: no more items are asked for than the free slots can take, a batch each.
+      const iterator = source[Symbol.asyncIterator]();
+      pump = () => {
+        while (!subscriber.closed && !ended && reading + waiting.length + activeItems < concurrency * most) {
+          reading++;
+          iterator.next().then(
+            (next) => {
+              reading--;
+              if (subscriber.closed) return;
+              if (next.done) ended = true;
+              else take(next.value);
+              dispatch();
+              pump();
+              finish();
+            },
+            (error: unknown) => {
+              reading--;
+              fail(error);
+            },
+          );
         }
-        waiting++;
-        return entry;
-      }),
-      mergeMap((entry) => {
-        waiting--;
-        active++;
-        return pushEntry(entry).pipe(finalize(() => active--));
-      }, concurrency),
-    );
+      };
+      pump();
+      subscriptions.add(() => {
+        if (!ended) void iterator.return?.();
+      });
+    } else {
+      const bounded = isObservable(source);
+      subscriptions.add(
+        from(source).subscribe({
+          next: (item) => {
+            take(item);
+            dispatch();
+            // A hot source cannot be slowed down: past `maxBuffered` items waiting, it errors.
+            if (bounded && waiting.length > maxBuffered)
+              fail(new PushBufferOverflowError(maxBuffered, unpushed()));
+          },
+          error: fail,
+          complete: () => {
+            ended = true;
+            finish();
+          },
+        }),
+      );
+    }
+    return subscriptions;
   });
+}
+
+/** An item taken from the source, until it is pushed. */
+interface Entry<I> {
+  readonly item: I;
 }

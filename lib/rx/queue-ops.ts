@@ -176,6 +176,7 @@ export type QueueOpsWithDetachedPull = QueueOps & {
     ) => Observable<SciroccoMessage<T>[]>;
     readonly ack: <T>(id: string) => Observable<SciroccoMessage<T>>;
     readonly push: QueueOps['push$'];
+    readonly pushMany: Required<QueueOps>['pushMany$'];
   };
 };
 
@@ -218,6 +219,7 @@ export function detachedOf(ops: QueueOps): {
   ) => Observable<SciroccoMessage<T>[]>;
   ack?: <T>(id: string) => Observable<SciroccoMessage<T>>;
   push?: QueueOps['push$'];
+  pushMany?: Required<QueueOps>['pushMany$'];
 } {
   const detached = (ops as QueueOpsWithDetachedPull)[detachedPull];
   const original = (ops as QueueOpsWithDetachedPull)[originalOps];
@@ -228,6 +230,7 @@ export function detachedOf(ops: QueueOps): {
     ...(samePull && original.pullMany$ === ops.pullMany$ ? { pullMany: detached.pullMany } : {}),
     ...(original.ack$ === ops.ack$ ? { ack: detached.ack } : {}),
     ...(original.push$ === ops.push$ ? { push: detached.push } : {}),
+    ...(original.pushMany$ === ops.pushMany$ ? { pushMany: detached.pushMany } : {}),
   };
 }
 
@@ -297,6 +300,7 @@ export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull & Requir
       ack: <T>(id: string) => resultObservable(() => core.ack<T>(id), false),
       push: (destination, payload, options = {}) =>
         resultObservable(() => core.push(destination, payload, options), false),
+      pushMany: (messages) => resultObservable(() => core.pushMany(messages), false),
     },
     push$,
     pullNext$,
