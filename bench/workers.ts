@@ -7,7 +7,7 @@ import { ackOnComplete, createClient, gotTransport, type Transport } from 'sciro
 import { undiciTransport } from 'scirocco-rx/undici';
 
 export interface Scenario {
-  readonly kind: 'fill' | 'consume' | 'produce' | 'e2e-produce' | 'e2e-consume' | 'idle';
+  readonly kind: 'fill' | 'consume' | 'produce' | 'e2e-produce' | 'e2e-consume' | 'idle' | 'idle-requests';
   readonly url: string;
   readonly node: string;
   readonly count: number;
@@ -17,6 +17,16 @@ export interface Scenario {
   readonly interval?: number;
   /** Servers to spread the library's consumer streams over (several instances on one store). */
   readonly urls?: readonly string[];
+  /**
+   * The library as a user writes it against this package's server: the extensions it discovers
+   * (long polling, batches) and one `pull$` of `concurrency` in flight. Without it, the library
+   * speaks the plain protocol (a plain client) with `concurrency` streams of one claim each.
+   */
+  readonly extensions?: boolean;
+  /** For `idle`: how long the consumer's pulls may wait on the server; `false` polls. */
+  readonly longPoll?: number | false;
+  /** For `idle-requests`: how long the consumer stays idle, in milliseconds. */
+  readonly idleMs?: number;
 }
 
 const TOKEN = 'DEFAULT_TOKEN';
@@ -61,6 +71,21 @@ function transport(http: Scenario['http'], concurrency: number): Transport {
     : undiciTransport({ connections: concurrency });
 }
 
+/** A transport that counts the requests it sends. */
+function counted(inner: Transport): { transport: Transport; requests: () => number } {
+  let requests = 0;
+  return {
+    transport: {
+      request: (request) => {
+        requests++;
+        return inner.request(request);
+      },
+      close: () => inner.close?.(),
+    },
+    requests: () => requests,
+  };
+}
+
 async function handConsume(s: Scenario): Promise<number> {
   const send = handClient(s.http, s.concurrency);
   const headers = { Authorization: TOKEN, 'Scirocco-Node-Source': s.node };
@@ -87,21 +112,23 @@ async function libraryConsume(s: Scenario, onMessage?: (payload: unknown) => voi
       url,
       node: s.node,
       token: TOKEN,
+      plain: s.extensions !== true,
       transport: transport(s.http, Math.ceil(s.concurrency / urls.length)),
     }),
   );
-  // One pull$ per slot: polls of one stream never overlap, so throughput comes from several.
-  const streams = clients.flatMap((client, c) =>
-    Array.from(
-      { length: Math.floor(s.concurrency / clients.length) + (c < s.concurrency % clients.length ? 1 : 0) },
-      () =>
-        client.pull$({
-          maxInFlight: 1,
-          interval: s.interval ?? 20,
-          ...(s.kind === 'consume' ? { stopWhenEmpty: true } : { maxMessages: s.count }),
-        }),
-    ),
-  );
+  const ending = s.kind === 'consume' ? { stopWhenEmpty: true } : { maxMessages: s.count };
+  // With the extensions, one pull$ claims batches up to its free slots; on the plain protocol,
+  // one pull$ per slot: polls of one stream never overlap, so throughput comes from several.
+  const streams = s.extensions
+    ? clients.map((client) => client.pull$({ interval: s.interval ?? 20, ...ending }))
+    : clients.flatMap((client, c) =>
+        Array.from(
+          {
+            length: Math.floor(s.concurrency / clients.length) + (c < s.concurrency % clients.length ? 1 : 0),
+          },
+          () => client.pull$({ maxInFlight: 1, interval: s.interval ?? 20, ...ending }),
+        ),
+      );
   let handled = 0;
   const done = new Promise<void>((resolve, reject) => {
     const subscription = merge(...streams)
@@ -171,6 +198,7 @@ async function libraryProduce(s: Scenario): Promise<number> {
     url: s.url,
     node: 'a1',
     token: TOKEN,
+    plain: s.extensions !== true,
     transport: transport(s.http, s.concurrency),
   });
   async function* items() {
@@ -193,7 +221,7 @@ async function idle(s: Scenario): Promise<number[]> {
   let pushedAt = 0;
   let resolveOne: () => void = () => undefined;
   const subscription = consumer
-    .pull$({ interval: s.interval ?? 500 })
+    .pull$({ interval: s.interval ?? 500, longPoll: s.longPoll ?? false })
     .pipe(
       ackOnComplete(() => {
         delays.push(performance.now() - pushedAt);
@@ -212,6 +240,21 @@ async function idle(s: Scenario): Promise<number[]> {
   consumer.close();
   producer.close();
   return delays;
+}
+
+/** The requests an idle consumer sends over `idleMs`, the extensions' look-up included. */
+async function idleRequests(s: Scenario): Promise<number> {
+  const { transport: counting, requests } = counted(undiciTransport());
+  const consumer = createClient({ url: s.url, node: s.node, token: TOKEN, transport: counting });
+  const subscription = consumer
+    .pull$({ interval: s.interval ?? 500, longPoll: s.longPoll ?? false })
+    .pipe(ackOnComplete())
+    .subscribe();
+  await new Promise((resolve) => setTimeout(resolve, s.idleMs ?? 10_000));
+  const sent = requests();
+  subscription.unsubscribe();
+  consumer.close();
+  return sent;
 }
 
 async function main(): Promise<void> {
@@ -242,6 +285,9 @@ async function main(): Promise<void> {
     }
     case 'idle':
       result = { delays: await idle(s) };
+      break;
+    case 'idle-requests':
+      result = { requests: await idleRequests(s) };
       break;
   }
   result.seconds = seconds(start);

@@ -1,6 +1,6 @@
 import { Observable, switchMap, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Result } from 'ts-results-es';
-import type { SciroccoError } from '../client/scirocco-error.js';
+import { Err, Ok, type Result } from 'ts-results-es';
+import { isSciroccoError, type SciroccoError } from '../client/scirocco-error.js';
 import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
 import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type { QueueOps } from './queue-ops.js';
@@ -53,8 +53,9 @@ interface Waiting {
  * Creates the ack coalescer of one `pull$` subscription. A batch is sent when the window of its
  * first ack closes, when every message in flight waits for its ack (nothing else could join it),
  * or when it reaches the server's batch limit. The window costs nothing where no ack could join:
- * with one message in flight, its ack goes at once. Each id gets its own outcome; a request that
- * fails as a whole fails each of its acks, for each to be retried (and gathered again).
+ * with one message in flight, its ack goes at once; a batch of one is a plain ack. Each id gets
+ * its own outcome; a request that fails as a whole fails each of its acks, for each to be retried
+ * (and gathered again).
  */
 export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
   const { ops, scheduler, hop, discover, single, batched, inFlight } = options;
@@ -74,6 +75,19 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
     timer = undefined;
     full = false;
     batch = [];
+    const [only] = sent;
+    if (sent.length === 1 && only) {
+      // A batch of one is an ack of one: the same cost, and the request the plain protocol has.
+      single(only.id).subscribe({
+        next: (acked) => {
+          only.hear(Ok(acked.metadata));
+        },
+        error: (error: unknown) => {
+          only.hear(isSciroccoError(error) ? Err(error) : { failed: error });
+        },
+      });
+      return;
+    }
     if (!ops.ackMany$) return;
     ops.ackMany$(sent.map((waiting) => waiting.id)).subscribe({
       next: (outcomes) => {

@@ -61,7 +61,7 @@ describe('ackOnComplete({ ackWindow }): acks gathered into batch acks', () => {
         d: '4:acked',
       });
       scheduler.flush();
-      expect(requests).toEqual(['11: many 1,2,3', '20: many 4']);
+      expect(requests).toEqual(['11: many 1,2,3', '20: one 4']);
       expect(queue.messages().map((m) => m.metadata.status)).toEqual(Array<string>(4).fill('processed'));
     });
   });
@@ -163,7 +163,7 @@ describe('ackOnComplete({ ackWindow }): acks gathered into batch acks', () => {
         d: '2:acked',
       });
       scheduler.flush();
-      expect(requests).toEqual(['5: many 1,2,3', '10: many 2']);
+      expect(requests).toEqual(['5: many 1,2,3', '10: one 2']);
     });
   });
 
@@ -237,8 +237,10 @@ describe('ackOnComplete over HTTP: acks gathered by default', () => {
     });
     expect(outcomes).toEqual(Array<string>(8).fill('acked'));
     const acks = lines.filter((line) => line.method === 'PATCH').map((line) => line.path);
+    // The first message is pulled alone (the stream starts at one in flight): its ack is a plain
+    // one; the others come in batches, acked together.
     expect(acks.length).toBeLessThan(8);
-    expect(acks.every((path) => path === '/messageQueue/batch/ack')).toBe(true);
+    expect(acks.filter((path) => path === '/messageQueue/batch/ack').length).toBeGreaterThan(0);
     const listed = (await producer.list()).unwrap();
     expect(listed.map((message) => message.metadata.status)).toEqual(Array<string>(8).fill('processed'));
   });
