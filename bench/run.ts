@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadGenerator, type Shape } from './load-generator.js';
 import { child, cpuSeconds, freshNode, log, RUNS, server, worker } from './processes.js';
 import { percentile, round, showSpread, spread, table, type Spread } from './stats.js';
+import { extensionBenchmarks } from './extensions.js';
 import { FLAT_CYCLES, storeBenchmarks } from './stores.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -269,6 +270,10 @@ async function main() {
     process.stdout.write(storeReport(await storeBenchmarks()));
     return;
   }
+  if (process.env.BENCH_ONLY === 'extensions') {
+    process.stdout.write(await extensionBenchmarks());
+    return;
+  }
   log('consume…');
   let ours = await server('scirocco');
   const consume = await compare('consume', ours.url);
@@ -282,6 +287,8 @@ async function main() {
   const e2e = await endToEnd(ours.url, ours.pid);
   const idle = await idleLatency(ours.url);
   ours.stop();
+  log('the extensions against the plain protocol…');
+  const extensions = await extensionBenchmarks();
   log('stores…');
   const stores = await storeBenchmarks();
   log('stop latency and the ledger…');
@@ -345,7 +352,9 @@ of ${RUNS} runs, with the lowest and highest in parentheses. The run took ${Math
 A hand-written loop is what a user would write with the HTTP library alone: \`concurrency\` loops
 of pull then ack (or push), the smallest request call, no decoding. The library runs \`concurrency\`
 \`pull$\` streams (one claim each) into one \`ackOnComplete({ concurrency })\`, or one
-\`pushFrom({ concurrency })\` over an AsyncIterable, and decodes every message. Client CPU is the
+\`pushFrom({ concurrency })\` over an AsyncIterable, and decodes every message. Both speak the
+plain protocol (the library's client is made \`plain\`), so that they compare like for like; the
+extensions have [their own tables](#the-extensions-against-the-plain-protocol-in-one-run). Client CPU is the
 user and system time of the client's process over the run, per message: what it takes from the
 cores the server needs too.
 
@@ -386,8 +395,9 @@ CPU is each process's user and system time over the run (the server's from \`/pr
 message. ${cpu.length} cores give ${cpu.length * 1_000_000} µs of CPU per second, so a run that uses
 N µs per message in all cannot pass ${cpu.length * 1_000_000} / N messages/s.
 
+${extensions}
 ${storeReport(stores)}
-## Idle latency: a message pushed while the consumer waits
+## Idle latency: a message pushed while the consumer waits (plain protocol, polling)
 
 ${table(['interval (ms)', 'mean delay (ms)', 'p50 (ms)', 'max (ms)', 'expected mean: interval / 2'], idle)}
 

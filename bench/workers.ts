@@ -23,6 +23,8 @@ export interface Scenario {
    * speaks the plain protocol (a plain client) with `concurrency` streams of one claim each.
    */
   readonly extensions?: boolean;
+  /** With `extensions`: the consumer's `maxInFlight`, above `concurrency` (prefetch). */
+  readonly maxInFlight?: number;
   /** For `idle`: how long the consumer's pulls may wait on the server; `false` polls. */
   readonly longPoll?: number | false;
   /** For `idle-requests`: how long the consumer stays idle, in milliseconds. */
@@ -120,7 +122,13 @@ async function libraryConsume(s: Scenario, onMessage?: (payload: unknown) => voi
   // With the extensions, one pull$ claims batches up to its free slots; on the plain protocol,
   // one pull$ per slot: polls of one stream never overlap, so throughput comes from several.
   const streams = s.extensions
-    ? clients.map((client) => client.pull$({ interval: s.interval ?? 20, ...ending }))
+    ? clients.map((client) =>
+        client.pull$({
+          interval: s.interval ?? 20,
+          ...(s.maxInFlight === undefined ? {} : { maxInFlight: s.maxInFlight }),
+          ...ending,
+        }),
+      )
     : clients.flatMap((client, c) =>
         Array.from(
           {
@@ -293,6 +301,7 @@ async function main(): Promise<void> {
   result.seconds = seconds(start);
   const cpu = process.cpuUsage(cpuAtStart);
   result.cpuMicros = cpu.user + cpu.system;
+  result.systemMicros = cpu.system;
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

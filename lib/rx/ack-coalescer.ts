@@ -29,6 +29,8 @@ export interface AckCoalescerOptions {
   readonly batched: boolean;
   /** Messages of the stream emitted and not settled: when each waits for its ack, none can join. */
   readonly inFlight: () => number;
+  /** Called once the answer of a request the coalescer sent was heard (the stream's next step). */
+  readonly answered: () => void;
 }
 
 /** The acks of one stream, each sent alone or gathered with others into one batch ack. */
@@ -41,24 +43,35 @@ export interface AckCoalescer {
   ack<T>(message: SciroccoMessage<T>): Observable<SciroccoMessage<T>>;
   /** Gathers acks for up to `windowMs` from now on (the largest asked counts); 0 sends each alone. */
   gather(windowMs: number): void;
+  /**
+   * Whether acks it gathers are waiting to go or waiting for their answer: their slots are about
+   * to come back, so that a batch pull may wait for them and claim for all the slots at once.
+   */
+  readonly settling: boolean;
 }
+
+/** The outcome of one ack: the server's answer, or a failure of its whole request. */
+type Outcome = Result<MessageMetadata, SciroccoError> | { readonly failed: unknown };
 
 interface Waiting {
   readonly id: string;
   /** Hears the id's outcome; a listener that went away leaves a no-op (the ack still goes). */
-  hear: (outcome: Result<MessageMetadata, SciroccoError> | { readonly failed: unknown }) => void;
+  hear: (outcome: Outcome) => void;
 }
 
 /**
  * Creates the ack coalescer of one `pull$` subscription. A batch is sent when the window of its
- * first ack closes, when every message in flight waits for its ack (nothing else could join it),
+ * first ack closes, when every message in flight waits for its ack, in it or in a request sent
+ * (nothing else could join it),
  * or when it reaches the server's batch limit. The window costs nothing where no ack could join:
  * with one message in flight, its ack goes at once; a batch of one is a plain ack. Each id gets
  * its own outcome; a request that fails as a whole fails each of its acks, for each to be retried
  * (and gathered again).
  */
 export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
-  const { ops, scheduler, hop, discover, single, batched, inFlight } = options;
+  const { ops, scheduler, hop, discover, single, batched, inFlight, answered } = options;
+  /** Acks sent and not answered yet. */
+  let acking = 0;
   let windowMs = 0;
   /** The acks waiting for the next request, and the window timer it closes with. */
   let batch: Waiting[] = [];
@@ -75,29 +88,33 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
     timer = undefined;
     full = false;
     batch = [];
+    acking += sent.length;
+    /** Each outcome heard once, after the count of acks under way dropped. */
+    const hear = (outcomes: readonly (Outcome | undefined)[]) => {
+      acking -= sent.length;
+      sent.forEach((waiting, index) => {
+        waiting.hear(outcomes[index] ?? { failed: new Error(`no outcome for ${waiting.id}`) });
+      });
+      answered();
+    };
     const [only] = sent;
     if (sent.length === 1 && only) {
       // A batch of one is an ack of one: the same cost, and the request the plain protocol has.
       single(only.id).subscribe({
         next: (acked) => {
-          only.hear(Ok(acked.metadata));
+          hear([Ok(acked.metadata)]);
         },
         error: (error: unknown) => {
-          only.hear(isSciroccoError(error) ? Err(error) : { failed: error });
+          hear([isSciroccoError(error) ? Err(error) : { failed: error }]);
         },
       });
       return;
     }
     if (!ops.ackMany$) return;
     ops.ackMany$(sent.map((waiting) => waiting.id)).subscribe({
-      next: (outcomes) => {
-        sent.forEach((waiting, index) => {
-          const outcome = outcomes[index];
-          waiting.hear(outcome ?? { failed: new Error(`ackMany$ gave no outcome for ${waiting.id}`) });
-        });
-      },
+      next: hear,
       error: (error: unknown) => {
-        for (const waiting of sent) waiting.hear({ failed: error });
+        hear(sent.map(() => ({ failed: error })));
       },
     });
   };
@@ -117,7 +134,8 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
       };
       batch.push(waiting);
       const current = batch;
-      if (!full && (current.length >= most || current.length >= inFlight())) {
+      // Nothing else can join once every message in flight waits for its ack, here or sent.
+      if (!full && (current.length >= most || current.length + acking >= inFlight())) {
         full = true;
         hop.schedule(() => {
           send(current);
@@ -145,6 +163,9 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
     },
     gather: (ms) => {
       windowMs = Math.max(windowMs, ms);
+    },
+    get settling() {
+      return batch.length > 0 || acking > 0;
     },
   };
 }

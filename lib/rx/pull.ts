@@ -224,6 +224,9 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       single: detached.ack ?? (<M>(id: string) => ops.ack$<M>(id)),
       batched: usesBatchAck(ops),
       inFlight: () => credit.inFlight,
+      answered: () => {
+        credit.wake();
+      },
     });
     const flow: MessageFlow = {
       ops,
@@ -252,7 +255,10 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
         subscriber.complete();
         return;
       }
-      if (!paused && !timer && credit.available) pull();
+      // Where acks gathered for a batch are under way, their slots come back in a moment: the
+      // pull waits for them and claims for all the free slots at once, rather than a few now
+      // and the rest in the next pull (pulls never overlap).
+      if (!paused && !timer && credit.available && !(batches && acks.settling)) pull();
     }
 
     function wait(ms: number): void {

@@ -1,4 +1,4 @@
-import { defer, map, merge, mergeMap, throwError, timer } from 'rxjs';
+import { defer, delay, map, merge, mergeMap, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ackOnComplete, type AckOnCompleteOptions } from '../../lib/rx/ack-on-complete.js';
 import { batchMessages } from '../../lib/rx/batch-messages.js';
@@ -187,6 +187,40 @@ describe('ackOnComplete({ ackWindow }): acks gathered into batch acks', () => {
       expect(requests).toEqual(['101: many 1,2']);
       expect(events.filter((event) => event.type === 'backing-off')).toHaveLength(2);
       expect(queue.messages().map((m) => m.metadata.status)).toEqual(['processed', 'processed']);
+    });
+  });
+
+  it('waits for the acks under way before a batch pull, and claims for all their slots at once', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const { ops } = recordedConsumer(jobs(1, 3, 3, 3, 1, 1, 1, 1), () => scheduler.now());
+      const pulls: number[] = [];
+      // Acks take 5 ms to answer; the batch pulls are counted by their size.
+      const slow = withOps(ops, {
+        ack$: <T>(id: string) => ops.ack$<T>(id).pipe(delay(5)),
+        ackMany$: (ids) => ops.ackMany$!(ids).pipe(delay(5)),
+        pullMany$: <T>(options: { max: number; waitMs?: number }) => {
+          pulls.push(options.max);
+          return ops.pullMany$!<T>(options);
+        },
+      });
+      // 1 is acked alone at 2 (its window), answered at 7; 2 to 4 at 3, answered at 8. At 7 one
+      // slot is free, but three come back at 8: the pull waits, and claims four then.
+      expectObservable(handled(slow, { concurrency: 4, ackWindow: 1 }), '^ 20ms !').toBe(
+        '7ms a (bcd) 1ms (efgh|)',
+        {
+          a: '1:acked',
+          b: '2:acked',
+          c: '3:acked',
+          d: '4:acked',
+          e: '5:acked',
+          f: '6:acked',
+          g: '7:acked',
+          h: '8:acked',
+        },
+      );
+      scheduler.flush();
+      expect(pulls).toEqual([3, 4, 4]); // the last one finds the queue empty
     });
   });
 
