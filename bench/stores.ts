@@ -248,7 +248,9 @@ async function endToEndTable(directory: string, cluster: PostgresCluster | undef
       const url = storeUrl(setup.store, directory, cluster);
       const servers = await serve(setup, url);
       const meter = cpuMeter(servers, setup.store === 'postgres' ? cluster : undefined);
-      const base = { node, http: 'undici' as const, library: true, interval: 5 };
+      // BENCH_STORE_EXTENSIONS=1: the clients use the server's extensions (batches, long polls).
+      const extensions = process.env.BENCH_STORE_EXTENSIONS === '1';
+      const base = { node, http: 'undici' as const, library: true, interval: 5, extensions };
       const started = process.hrtime.bigint();
       const consuming = worker<Timed>({
         ...base,

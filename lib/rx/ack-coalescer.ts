@@ -41,8 +41,12 @@ export interface AckCoalescer {
    * the payload as received) or errors with the message's own failure.
    */
   ack<T>(message: SciroccoMessage<T>): Observable<SciroccoMessage<T>>;
-  /** Gathers acks for up to `windowMs` from now on (the largest asked counts); 0 sends each alone. */
-  gather(windowMs: number): void;
+  /**
+   * Gathers acks for up to `windowMs` from now on (the largest asked counts); 0 sends each alone.
+   * `joiners` is the most acks that can be asked at once (an operator's concurrency): once that
+   * many wait, here or in a request sent, nothing else can join.
+   */
+  gather(windowMs: number, joiners?: number): void;
   /**
    * Whether acks it gathers are waiting to go or waiting for their answer: their slots are about
    * to come back, so that a batch pull may wait for them and claim for all the slots at once.
@@ -72,6 +76,8 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
   const { ops, scheduler, hop, discover, single, batched, inFlight, answered } = options;
   /** Acks sent and not answered yet. */
   let acking = 0;
+  /** The most acks that can be asked at once: the in-flight messages, or fewer. */
+  let joiners = Infinity;
   let windowMs = 0;
   /** The acks waiting for the next request, and the window timer it closes with. */
   let batch: Waiting[] = [];
@@ -135,7 +141,7 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
       batch.push(waiting);
       const current = batch;
       // Nothing else can join once every message in flight waits for its ack, here or sent.
-      if (!full && (current.length >= most || current.length + acking >= inFlight())) {
+      if (!full && (current.length >= most || current.length + acking >= Math.min(inFlight(), joiners))) {
         full = true;
         hop.schedule(() => {
           send(current);
@@ -161,11 +167,13 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
         }),
       );
     },
-    gather: (ms) => {
+    gather: (ms, most = Infinity) => {
       windowMs = Math.max(windowMs, ms);
+      joiners = Math.min(joiners, most);
     },
     get settling() {
-      return batch.length > 0 || acking > 0;
+      // A batch still gathering (its window open) does not count: handlers are still at work.
+      return acking > 0 || full;
     },
   };
 }

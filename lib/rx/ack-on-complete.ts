@@ -82,9 +82,9 @@ export interface AckOnCompleteOptions {
   /**
    * Gathers the acks of handlers that complete within this many milliseconds into one batch ack,
    * where the server offers batch ack (`batch-ack`); elsewhere each message is acked alone, at
-   * once. A batch goes when the window of its first ack closes, or sooner when every message in
-   * flight waits for its ack (nothing else could join: with one in flight, its ack goes at once),
-   * or at the server's batch limit. Each message keeps its own outcome and retries. 0 acks each
+   * once. A batch goes when the window of its first ack closes, or sooner when every handler's
+   * message (or every message in flight, if fewer) waits for its ack — nothing else could join:
+   * with one in flight, its ack goes at once —, or at the server's batch limit. Each message keeps its own outcome and retries. 0 acks each
    * message alone. @default 2 where the stream runs on the default `asyncScheduler`; 0 on any
    * other (a `TestScheduler`: each ack is its own request in virtual time unless you set it)
    */
@@ -192,7 +192,10 @@ export function ackOnComplete<T, R = unknown, O = T>(
             if (flow) {
               lastFlow = flow;
               flow.demand(concurrency);
-              flow.gatherAcks(options.ackWindow ?? defaultAckWindow(options.scheduler ?? flow.scheduler));
+              flow.gatherAcks(
+                options.ackWindow ?? defaultAckWindow(options.scheduler ?? flow.scheduler),
+                concurrency,
+              );
               if (options.scheduler === undefined) clock = flow.scheduler;
             }
             waiting.add(message);

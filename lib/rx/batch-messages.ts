@@ -88,7 +88,7 @@ export function batchMessages<T, O = T>(
           const flow = (message as { flow?: MessageFlow }).flow;
           if (!flow) return;
           flow.demand(size);
-          flow.gatherAcks(options.ackWindow ?? defaultAckWindow(options.scheduler ?? flow.scheduler));
+          flow.gatherAcks(options.ackWindow ?? defaultAckWindow(options.scheduler ?? flow.scheduler), size);
         }),
         bufferTime(timeMs, null, size, options.scheduler ?? asyncScheduler),
         filter((batch) => batch.length > 0),

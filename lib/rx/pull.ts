@@ -233,8 +233,8 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       scheduler,
       emit,
       ack: (message) => acks.ack(message),
-      gatherAcks: (windowMs) => {
-        acks.gather(windowMs);
+      gatherAcks: (windowMs, joiners) => {
+        acks.gather(windowMs, joiners);
       },
       canNack: () => discover().pipe(map((offered) => offered.nack && ops.nack$ !== undefined)),
       demand: (count) => {

@@ -103,8 +103,10 @@ export interface MessageFlow {
   /**
    * Asks the stream to gather the acks of its messages for up to `windowMs` into one batch ack,
    * where the server offers batch ack (the largest window asked counts; 0 sends each alone).
+   * `joiners` is the most acks the operator asks at once (its concurrency): a batch goes as soon
+   * as that many, or every message in flight, wait for their acks.
    */
-  gatherAcks(windowMs: number): void;
+  gatherAcks(windowMs: number, joiners?: number): void;
   /** Whether `requeue` can nack: the server's nack extension, asked once per stream. */
   readonly canNack: () => Observable<boolean>;
   /** Asks the stream to keep up to `count` messages in flight (unless its user fixed the number). */

@@ -80,6 +80,23 @@ describe('ackOnComplete({ ackWindow }): acks gathered into batch acks', () => {
     });
   });
 
+  it('sends a batch once every handler waits for its ack, with more messages in flight (prefetch)', () => {
+    const scheduler = testScheduler();
+    scheduler.run(() => {
+      const { ops, requests } = recordedConsumer(jobs(1, 1, 1, 1), () => scheduler.now());
+      const prefetched = pull$<Job>(ops, { stopWhenEmpty: true, maxInFlight: 4 }).pipe(
+        ackOnComplete((message) => timer(message.payload.ms), { concurrency: 2, ackWindow: 50 }),
+        map((outcome) => `${outcome.message.payload.n}:${outcome.status}`),
+      );
+      // Two handlers, four messages in flight: both handlers' acks go at 1 ms, not at 51.
+      const seen: string[] = [];
+      prefetched.subscribe((outcome) => seen.push(`${String(scheduler.now())}: ${outcome}`));
+      scheduler.flush();
+      expect(seen).toEqual(['1: 1:acked', '1: 2:acked', '2: 3:acked', '2: 4:acked']);
+      expect(requests).toEqual(['1: many 1,2', '2: many 3,4']);
+    });
+  });
+
   it('acks each message alone, at once, in virtual time by default (no ackWindow)', () => {
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
