@@ -78,6 +78,8 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
   let acking = 0;
   /** The most acks that can be asked at once: the in-flight messages, or fewer. */
   let joiners = Infinity;
+  /** The server's most ids of a batch ack, once known; 0: it has none (each ack goes alone). */
+  let batchMost: number | undefined;
   let windowMs = 0;
   /** The acks waiting for the next request, and the window timer it closes with. */
   let batch: Waiting[] = [];
@@ -159,11 +161,16 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
 
   return {
     ack: <T>(message: SciroccoMessage<T>) => {
-      if (windowMs === 0 || !batched || !ops.ackMany$) return single<T>(message.metadata.id);
+      if (windowMs === 0 || !batched || !ops.ackMany$ || batchMost === 0) {
+        return single<T>(message.metadata.id);
+      }
+      if (batchMost !== undefined) return join(message, batchMost);
+      // The first ack of the stream asks what the server offers; the answer is kept.
       return discover().pipe(
         switchMap((offered) => {
           const most = offered.maxBatchAck ?? 0;
-          return most > 1 ? join(message, most) : single<T>(message.metadata.id);
+          batchMost = most > 1 ? most : 0;
+          return batchMost > 0 ? join(message, batchMost) : single<T>(message.metadata.id);
         }),
       );
     },
