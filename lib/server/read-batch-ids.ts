@@ -1,6 +1,7 @@
 import { MESSAGE_ID_PATTERN } from '../protocol/validation.js';
 import type { RequestBody } from './read-body.js';
-import { errorReply, type Reply } from './reply.js';
+import { readJsonObject, invalidField as invalid } from './read-json-object.js';
+import type { Reply } from './reply.js';
 
 /** What a batch ack or nack asks for: the ids as sent, and a nack's delay. */
 export interface BatchIds {
@@ -9,9 +10,6 @@ export interface BatchIds {
   /** A nack's `delay`, in milliseconds: 0 when absent. */
   readonly delayMs: number;
 }
-
-const invalid = (field: string, message: string, value: unknown): Reply =>
-  errorReply(400, 'Validation failed', { [field]: { message, path: field, value } });
 
 /** The id of a batch item in the store's form, or `undefined` for one that names no message. */
 export function batchItemId(id: unknown): string | undefined {
@@ -25,18 +23,9 @@ export function batchItemId(id: unknown): string | undefined {
  * that one bad id never fails the others.
  */
 export function readBatchIds(body: RequestBody, max: number, withDelay: boolean): BatchIds | Reply {
-  let value: unknown;
-  if (body.kind === 'json') {
-    try {
-      value = JSON.parse(body.value);
-    } catch {
-      value = undefined;
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return invalid('body', 'The body must be a JSON object: {"ids": [...]}.', body.kind);
-  }
-  const { ids, delay } = value as { ids?: unknown; delay?: unknown };
+  const read = readJsonObject(body, '{"ids": [...]}');
+  if (read.isErr()) return read.error;
+  const { ids, delay } = read.value;
   if (!Array.isArray(ids) || ids.length < 1 || ids.length > max) {
     return invalid('ids', `ids must be an array of 1 to ${String(max)} message ids.`, ids ?? null);
   }

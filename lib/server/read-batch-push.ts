@@ -5,6 +5,7 @@ import { payloadLimitBytes } from '../protocol/queue-limits.js';
 import type { StoredPayload } from './message-store.js';
 import { readPushFields, type PushFields } from './push-fields.js';
 import type { RequestBody } from './read-body.js';
+import { invalidField as invalid, readJsonObject } from './read-json-object.js';
 import { errorReply, isReply, type Reply } from './reply.js';
 import type { ServerLimits } from './server-limits.js';
 
@@ -21,9 +22,6 @@ const KINDS: Readonly<Record<string, StoredPayload['kind']>> = {
 
 const INVALID_ITEM_CONTENT_TYPE =
   'contentType must be one of application/json (the default), text/plain, application/octet-stream.';
-
-const invalid = (field: string, message: string, value: unknown): Reply =>
-  errorReply(400, 'Validation failed', { [field]: { message, path: field, value } });
 
 const UTF8 = new TextEncoder();
 
@@ -143,18 +141,9 @@ export function readBatchPush(
   limits: ServerLimits,
   now: number,
 ): readonly BatchPushItem[] | Reply {
-  let value: unknown;
-  if (body.kind === 'json') {
-    try {
-      value = JSON.parse(body.value);
-    } catch {
-      value = undefined;
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return invalid('body', 'The body must be a JSON object: {"messages": [...]}.', body.kind);
-  }
-  const { messages } = value as { messages?: unknown };
+  const read = readJsonObject(body, '{"messages": [...]}');
+  if (read.isErr()) return read.error;
+  const { messages } = read.value;
   const max = limits.maxListMessages;
   if (!Array.isArray(messages) || messages.length < 1 || messages.length > max) {
     return invalid(

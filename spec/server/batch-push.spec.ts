@@ -149,6 +149,12 @@ describe('POST /messageQueue/batch (the batch-push extension)', () => {
     expect((await a.list()).status).toBe(204);
   });
 
+  it('reads a body whose keys are those of an answer as any other body', async () => {
+    const a = nodeClient(srv.url, 'af123');
+    const res = await pushMany(a, { messages: [{ destination: 'bc456' }], status: 1, headers: {}, body: '' });
+    expect(outline(res)).toEqual([[201, 'pending']]);
+  });
+
   it('answers a POST without a valid Content-Type as a push, and a bad token 403', async () => {
     const a = nodeClient(srv.url, 'af123');
     const res = await pushMany(a, '{"messages": []}', { 'Content-Type': 'application/xml' });
