@@ -545,37 +545,43 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
       );
     const offered = (await extensions(options.signal ? { signal: options.signal } : {})).unwrapOr(PLAIN);
     const most = offered.maxBatchAck;
-    if (most === undefined || (nacking && !offered.nack)) return Promise.all(ids.map(one));
+    // Nacks go one request after the other: each message takes the next place at the back of
+    // the queue, so the order of `ids` is the order they come back in. Acks go at once.
+    const each = async <I, O>(items: readonly I[], work: (item: I) => Promise<O>): Promise<O[]> => {
+      if (!nacking) return Promise.all(items.map(work));
+      const done: O[] = [];
+      for (const item of items) done.push(await work(item));
+      return done;
+    };
+    if (most === undefined || (nacking && !offered.nack)) return each(ids, one);
     const chunks: string[][] = [];
     for (let at = 0; at < ids.length; at += most) chunks.push(ids.slice(at, at + most));
     const path = `/messageQueue/batch/${nacking ? 'nack' : 'ack'}`;
-    const answered = await Promise.all(
-      chunks.map(async (chunk): Promise<Settled[]> => {
-        const answer = await send({
-          operation,
-          method: 'PATCH',
-          path,
-          headers: { ...baseHeaders, 'Content-Type': 'application/json' },
-          body: JSON.stringify(delayMs > 0 ? { ids: chunk, delay: delayMs } : { ids: chunk }),
-          signal: options.signal,
-          expect: [200],
-          read: readBatchItems(chunk),
-        });
-        if (answer.isErr()) {
-          // A server that no longer offers it (restarted plain, say): forget, and go one by one.
-          if (answer.error.status === 404) {
-            known = undefined;
-            return Promise.all(chunk.map(one));
-          }
-          return chunk.map(() => Err(answer.error));
+    const answered = await each(chunks, async (chunk): Promise<Settled[]> => {
+      const answer = await send({
+        operation,
+        method: 'PATCH',
+        path,
+        headers: { ...baseHeaders, 'Content-Type': 'application/json' },
+        body: JSON.stringify(delayMs > 0 ? { ids: chunk, delay: delayMs } : { ids: chunk }),
+        signal: options.signal,
+        expect: [200],
+        read: readBatchItems(chunk),
+      });
+      if (answer.isErr()) {
+        // A server that no longer offers it (restarted plain, say): forget, and go one by one.
+        if (answer.error.status === 404) {
+          known = undefined;
+          return each(chunk, one);
         }
-        return answer.value.map((item, n) =>
-          'metadata' in item
-            ? Ok(item.metadata)
-            : Err(statusError({ operation, method: 'PATCH', path, messageId: chunk[n] }, item.status, item)),
-        );
-      }),
-    );
+        return chunk.map(() => Err(answer.error));
+      }
+      return answer.value.map((item, n) =>
+        'metadata' in item
+          ? Ok(item.metadata)
+          : Err(statusError({ operation, method: 'PATCH', path, messageId: chunk[n] }, item.status, item)),
+      );
+    });
     return answered.flat();
   }
 

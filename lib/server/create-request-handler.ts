@@ -379,27 +379,33 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     if (nacked) due(nacked);
     return nacked;
   };
-  /** A batch ack or nack: reads the ids, settles each valid one of the caller's, answers each. */
+  /**
+   * A batch ack or nack: reads the ids, settles each valid one of the caller's, answers each. Acks
+   * go together (the store groups them); nacks go one after the other, since each takes the next
+   * place at the back of the queue and the batch's order is the order they come back in.
+   */
   const batchSettle =
     (
       withDelay: boolean,
       settle: (id: string, node: string, now: Date, delayMs: number) => Promise<StoredMessage | undefined>,
+      inOrder: boolean,
     ): Action =>
     async ({ body, node, now }) => {
       const asked = readBatchIds(body, limits.maxListMessages, withDelay);
       if (isReply(asked)) return asked;
       // An id sent twice is settled once, at its first place: the later ones answer 404.
       const seen = new Set<string>();
-      const settled = await Promise.all(
-        asked.ids.map((sent) => {
-          const id = batchItemId(sent);
-          const first = id !== undefined && !seen.has(id);
-          if (id !== undefined) seen.add(id);
-          return id === undefined || !first || node === undefined
-            ? Promise.resolve(undefined)
-            : settle(id, node, now, asked.delayMs);
-        }),
-      );
+      const settleOne = (sent: unknown) => {
+        const id = batchItemId(sent);
+        const first = id !== undefined && !seen.has(id);
+        if (id !== undefined) seen.add(id);
+        return id === undefined || !first || node === undefined
+          ? Promise.resolve(undefined)
+          : settle(id, node, now, asked.delayMs);
+      };
+      if (!inOrder) return batchReply(asked.ids, await Promise.all(asked.ids.map(settleOne)));
+      const settled: (StoredMessage | undefined)[] = [];
+      for (const sent of asked.ids) settled.push(await settleOne(sent));
       return batchReply(asked.ids, settled);
     };
   const show = withId((_call, id, node) => store.get(id, node).then(found()));
@@ -473,10 +479,10 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     // Settles many messages by id, each as its single-message route would (the store groups the
     // writes made together): one answer item per id, in order.
     batchAck: {
-      PATCH: batchSettle(false, (id, node, now) => store.ack(id, node, now)),
+      PATCH: batchSettle(false, (id, node, now) => store.ack(id, node, now), false),
     },
     batchNack: {
-      PATCH: batchSettle(true, nackOne),
+      PATCH: batchSettle(true, nackOne, true),
     },
     nack: {
       PATCH: withId(async ({ now, url }, id, node) => {
