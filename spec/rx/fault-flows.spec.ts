@@ -7,6 +7,7 @@ import { createMemoryStore } from '../../lib/server/memory-store.js';
 import { startServer, type RunningServer } from '../../lib/server/start-server.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { checkedLedger } from '../support/ledger-check.js';
+import { until } from '../support/until.js';
 
 /**
  * Faults over real HTTP, each asserting the ledger: every claimed message ends in exactly one
@@ -46,14 +47,6 @@ async function statuses(consumer: SciroccoClient): Promise<Map<string, number>> 
     counts.set(status, (counts.get(status) ?? 0) + 1);
   }
   return counts;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 /** Numbers in [0, 1) from a seed: the same moments on every run. */
