@@ -66,14 +66,23 @@ interface Waiting {
 /**
  * Creates the ack coalescer of one `pull$` subscription. A batch is sent when the window of its
  * first ack closes, when every message in flight waits for its ack, in it or in a request sent
- * (nothing else could join it),
- * or when it reaches the server's batch limit. The window costs nothing where no ack could join:
+ * (nothing else could join it), or when it reaches the server's batch limit. The window costs nothing where no ack could join:
  * with one message in flight, its ack goes at once; a batch of one is a plain ack. Each id gets
  * its own outcome; a request that fails as a whole fails each of its acks, for each to be retried
  * (and gathered again).
  */
 export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
   const { ops, scheduler, hop, discover, single, batched, inFlight, answered } = options;
+  /** The batch ack the coalescer may use: none where a wrapper replaced `ack$` alone. */
+  const ackMany = batched ? ops.ackMany$?.bind(ops) : undefined;
+  if (!ackMany) {
+    // Nothing to gather into: every ack goes alone.
+    return {
+      ack: <T>(message: SciroccoMessage<T>) => single<T>(message.metadata.id),
+      gather: () => undefined,
+      settling: false,
+    };
+  }
   /** Acks sent and not answered yet. */
   let acking = 0;
   /** The most acks that can be asked at once: the in-flight messages, or fewer. */
@@ -118,8 +127,7 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
       });
       return;
     }
-    if (!ops.ackMany$) return;
-    ops.ackMany$(sent.map((waiting) => waiting.id)).subscribe({
+    ackMany(sent.map((waiting) => waiting.id)).subscribe({
       next: hear,
       error: (error: unknown) => {
         hear(sent.map(() => ({ failed: error })));
@@ -161,7 +169,7 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
 
   return {
     ack: <T>(message: SciroccoMessage<T>) => {
-      if (windowMs === 0 || !batched || !ops.ackMany$ || batchMost === 0) {
+      if (windowMs === 0 || batchMost === 0) {
         return single<T>(message.metadata.id);
       }
       if (batchMost !== undefined) return join(message, batchMost);
