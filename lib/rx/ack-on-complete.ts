@@ -84,9 +84,10 @@ export interface AckOnCompleteOptions {
    * where the server offers batch ack (`batch-ack`); elsewhere each message is acked alone, at
    * once. A batch goes when the window of its first ack closes, or sooner when every handler's
    * message (or every message in flight, if fewer) waits for its ack — nothing else could join:
-   * with one in flight, its ack goes at once —, or at the server's batch limit. Each message keeps its own outcome and retries. 0 acks each
-   * message alone. @default 2 where the stream runs on the default `asyncScheduler`; 0 on any
-   * other (a `TestScheduler`: each ack is its own request in virtual time unless you set it)
+   * with one in flight, its ack goes at once —, or at the server's batch limit. Each message
+   * keeps its own outcome and retries. 0 acks each message alone.
+   * @default 2 in real time; 0 in virtual time (a clock that does not read the wall clock, such
+   * as a `TestScheduler`: each ack is its own request there unless you set it)
    */
   readonly ackWindow?: number;
   /** Where retry timers run. @default the scheduler of the `pull$` the messages come from */
@@ -189,7 +190,8 @@ export function ackOnComplete<T, R = unknown, O = T>(
         tap({
           next: (message) => {
             const flow = (message as { flow?: MessageFlow }).flow;
-            if (flow) {
+            // What the stream is asked for, once per stream (not on every message).
+            if (flow && flow !== lastFlow) {
               lastFlow = flow;
               flow.demand(concurrency);
               flow.gatherAcks(
