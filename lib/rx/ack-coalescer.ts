@@ -43,8 +43,8 @@ export interface AckCoalescer {
   ack<T>(message: SciroccoMessage<T>): Observable<SciroccoMessage<T>>;
   /**
    * Gathers acks for up to `windowMs` from now on (the largest asked counts); 0 sends each alone.
-   * `joiners` is the most acks that can be asked at once (an operator's concurrency): once that
-   * many wait, here or in a request sent, nothing else can join.
+   * `joiners` is the most acks an operator asks together (its concurrency): a batch goes once it
+   * holds that many, or once every message in flight waits for its ack, here or in a request sent.
    */
   gather(windowMs: number, joiners?: number): void;
   /**
@@ -52,6 +52,8 @@ export interface AckCoalescer {
    * to come back, so that a batch pull may wait for them and claim for all the slots at once.
    */
   readonly settling: boolean;
+  /** The most acks an operator asks together, as `gather` was told (Infinity until then). */
+  readonly joiners: number;
 }
 
 /** The outcome of one ack: the server's answer, or a failure of its whole request. */
@@ -81,11 +83,12 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
       ack: <T>(message: SciroccoMessage<T>) => single<T>(message.metadata.id),
       gather: () => undefined,
       settling: false,
+      joiners: Infinity,
     };
   }
   /** Acks sent and not answered yet. */
   let acking = 0;
-  /** The most acks that can be asked at once: the in-flight messages, or fewer. */
+  /** The most acks an operator asks together: its handlers. */
   let joiners = Infinity;
   /** The server's most ids of a batch ack, once known; 0: it has none (each ack goes alone). */
   let batchMost: number | undefined;
@@ -150,8 +153,9 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
       };
       batch.push(waiting);
       const current = batch;
-      // Nothing else can join once every message in flight waits for its ack, here or sent.
-      if (!full && (current.length >= most || current.length + acking >= Math.min(inFlight(), joiners))) {
+      // Full with an ack per handler, or once every message in flight waits for its ack, here
+      // or sent (nothing else can join), or at the server's limit.
+      if (!full && (current.length >= Math.min(most, joiners) || current.length + acking >= inFlight())) {
         full = true;
         hop.schedule(() => {
           send(current);
@@ -189,6 +193,9 @@ export function ackCoalescer(options: AckCoalescerOptions): AckCoalescer {
     get settling() {
       // A batch still gathering (its window open) does not count: handlers are still at work.
       return acking > 0 || full;
+    },
+    get joiners() {
+      return joiners;
     },
   };
 }

@@ -2,7 +2,6 @@ import {
   asyncScheduler,
   defer,
   finalize,
-  mergeMap,
   tap,
   type OperatorFunction,
   type SchedulerLike,
@@ -14,6 +13,7 @@ import { resolveBackoff, type BackoffOptions } from './backoff.js';
 import { checkMillis, checkNode, checkPolicy, checkPositive } from './check-option.js';
 import type { HandlerContext, HandlerResult } from './handler-context.js';
 import type { MessageFlow, ReceivedMessage } from './received-message.js';
+import { mergeInSlots } from './merge-in-slots.js';
 import { runHandler, type Drain } from './run-handler.js';
 import { settlePolicy, type ResolvedSettleOptions } from './settle-policy.js';
 /** What `ackOnComplete` does with a message whose handler failed. */
@@ -30,7 +30,10 @@ export type OnHandlerError = 'leave' | 'requeue' | { readonly deadLetter: string
  * ```
  */
 export interface AckOnCompleteOptions {
-  /** Most handlers running at once; with 1 the order of the messages is kept. @default 1 */
+  /**
+   * Most handlers running at once (a handler's slot comes back when it is done, while its message
+   * is acked); with 1 the handlers run in the order of the messages. @default 1
+   */
   readonly concurrency?: number;
   /**
    * When the handler fails: `'leave'` the message `processing`; `'requeue'` give it back to this
@@ -128,7 +131,8 @@ function checkOptions(options: AckOnCompleteOptions): void {
  * retryably is retried with backoff, and reported if it finally fails.
  *
  * Fed by `pull$`, it asks the stream for `concurrency` messages in flight, so at most
- * `concurrency` messages are claimed and not yet acked at any moment.
+ * `concurrency` messages are claimed and not yet acked at any moment. A `maxInFlight` above it
+ * (a prefetch) lets handlers take the next messages while the acks of the last ones travel.
  *
  * What breaks it: a handler that never completes holds its slot (set `timeout`); an Observable
  * handler that emits but never completes is never acked; a message built by hand, not by
@@ -204,7 +208,9 @@ export function ackOnComplete<T, R = unknown, O = T>(
           },
           complete: startDrain,
         }),
-        mergeMap((message) => {
+        // A handler's slot comes back once it is done: its message's ack (or requeue) runs on
+        // outside the count, and the next message waiting (a prefetch) starts meanwhile.
+        mergeInSlots((message, release) => {
           waiting.delete(message);
           const flow = (message as { flow?: MessageFlow }).flow;
           return runHandler(message, {
@@ -214,6 +220,7 @@ export function ackOnComplete<T, R = unknown, O = T>(
             drainTimeout,
             scheduler: options.scheduler ?? flow?.scheduler ?? asyncScheduler,
             drain,
+            onHandled: release,
           });
         }, concurrency),
         finalize(() => {

@@ -257,8 +257,11 @@ export function pull$<T = unknown>(ops: QueueOps, options: PullOptions = {}): Ob
       }
       // Where acks gathered for a batch are under way, their slots come back in a moment: the
       // pull waits for them and claims for all the free slots at once, rather than a few now
-      // and the rest in the next pull (pulls never overlap).
-      if (!paused && !timer && credit.available && !(batches && acks.settling)) pull();
+      // and the rest in the next pull (pulls never overlap). With slots for a whole round of
+      // handlers free already (a prefetch: `maxInFlight` above the concurrency), it goes now,
+      // while the acks are answered.
+      const waitForAcks = batches && acks.settling && credit.free < acks.joiners;
+      if (!paused && !timer && credit.available && !waitForAcks) pull();
     }
 
     function wait(ms: number): void {

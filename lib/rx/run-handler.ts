@@ -32,6 +32,8 @@ export interface RunHandlerOptions<T, R, O> {
   readonly drainTimeout: number;
   readonly scheduler: SchedulerLike;
   readonly drain: Drain;
+  /** Called once the handler is done (before its message is settled): its slot is free. */
+  readonly onHandled?: () => void;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -91,6 +93,8 @@ export function runHandler<T, R, O>(
           subscriber.complete();
         },
       });
+      // The settlement is under way: the handler's slot is free.
+      options.onHandled?.();
     };
     const { id } = message.metadata;
     if (drain.expired) {

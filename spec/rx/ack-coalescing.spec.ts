@@ -241,6 +241,35 @@ describe('ackOnComplete({ ackWindow }): acks gathered into batch acks', () => {
     });
   });
 
+  it('with a prefetch, handlers and pulls go on while acks are under way', () => {
+    const scheduler = testScheduler();
+    scheduler.run(() => {
+      const { ops } = recordedConsumer(jobs(1, 1, 1, 1, 1, 1, 1, 1), () => scheduler.now());
+      const pulls: string[] = [];
+      const slow = withOps(ops, {
+        ackMany$: (ids) => ops.ackMany$!(ids).pipe(delay(5)),
+        pullMany$: <T>(options: { max: number; waitMs?: number }) => {
+          pulls.push(`${String(scheduler.now())}: ${String(options.max)}`);
+          return ops.pullMany$!<T>(options);
+        },
+      });
+      // Two handlers, four in flight. 1 and 2 are acked at 1 (answered at 6), 3 and 4 at 2
+      // (answered at 7). At 6 two slots are free, a round of the two handlers: the pull goes
+      // then, not at 7 with the acks of 3 and 4, nor at 12 after them.
+      const seen: string[] = [];
+      pull$<Job>(slow, { stopWhenEmpty: true, maxInFlight: 4 })
+        .pipe(
+          ackOnComplete((message) => timer(message.payload.ms), { concurrency: 2, ackWindow: 50 }),
+          map((outcome) => `${String(scheduler.now())}: ${String(outcome.message.payload.n)}`),
+        )
+        .subscribe((line) => seen.push(line));
+      scheduler.flush();
+      // The handlers never wait for an ack: 3 and 4 run from 1 to 2, while 1 and 2 are acked.
+      expect(pulls).toEqual(['0: 4', '6: 2', '7: 2', '12: 2']); // the last finds none
+      expect(seen).toEqual(['6: 1', '6: 2', '7: 3', '7: 4', '12: 5', '12: 6', '13: 7', '13: 8']);
+    });
+  });
+
   it('batchMessages: the acks of a batch, asked in a loop, go in one batch ack', () => {
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
