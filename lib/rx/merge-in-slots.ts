@@ -38,27 +38,28 @@ export function mergeInSlots<T, R>(
           if (released) return;
           released = true;
           running--;
-          // Started after the current callback, in order: never inside the one that released.
+          // The next value waiting starts now, as mergeMap starts one when an inner stream ends.
           drain();
         };
-        let ended = false;
-        let inner: Subscription | undefined;
-        inner = project(value, release).subscribe({
-          next: (result) => {
-            subscriber.next(result);
-          },
-          error: (error: unknown) => {
-            subscriber.error(error);
-          },
-          complete: () => {
-            ended = true;
-            active--;
-            if (inner) inners.remove(inner);
-            release();
-            checkDone();
-          },
-        });
-        if (!ended) inners.add(inner);
+        // Kept until it ends, so that an unsubscribe stops it; one that ends at once is let go.
+        const inner = new Subscription();
+        inners.add(inner);
+        inner.add(
+          project(value, release).subscribe({
+            next: (result) => {
+              subscriber.next(result);
+            },
+            error: (error: unknown) => {
+              subscriber.error(error);
+            },
+            complete: () => {
+              active--;
+              inners.remove(inner);
+              release();
+              checkDone();
+            },
+          }),
+        );
       };
       let draining = false;
       const drain = () => {
