@@ -78,6 +78,29 @@ export const MIGRATIONS: readonly string[] = [
      ADD CONSTRAINT messages_pkey PRIMARY KEY (id);`,
 ];
 
+/**
+ * The settings of every connection of the store. READ COMMITTED pinned, whatever the database's
+ * default: SKIP LOCKED claims rely on it. No bitmap scans: with the statistics of a table that was
+ * empty (a burst of pushes before autovacuum analyzes it), the planner took a claim for a bitmap
+ * scan of every waiting message and a sort — 37 ms a claim at 100,000 waiting, against 0.1 ms
+ * through the index of the waiting messages, in its order. None of the store's queries needs one.
+ */
+export const SESSION_SETTINGS = '-c default_transaction_isolation=read\\ committed -c enable_bitmapscan=off';
+
+/**
+ * A claim: it locks up to $3 of the oldest messages due for $1 at $2 (skipping the ones other
+ * claims hold) and marks them `processing`.
+ */
+export const CLAIM_SQL = `WITH next AS (
+         SELECT id AS next_id FROM messages
+         WHERE node_destination = $1 AND ${WAITING} AND (status = 'pending' OR scheduled_time <= $2)
+         ORDER BY position LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE messages SET status = 'processing', tries = tries + 1, processing_time = $2, update_time = $2
+       FROM next WHERE messages.id = next.next_id
+       RETURNING ${COLUMNS}, position`;
+
 /** Only one instance sweeps stuck messages at a time (the others skip their turn). */
 const SWEEP_LOCK = 0x5c1_0cc1;
 
@@ -133,8 +156,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
-    // READ COMMITTED pinned, whatever the database's default: SKIP LOCKED claims rely on it.
-    options: `-c default_transaction_isolation=read\\ committed -c search_path=${schema}`,
+    options: `${SESSION_SETTINGS} -c search_path=${schema}`,
   });
   // An idle connection that the server drops must not crash the process.
   pool.on('error', () => undefined);
@@ -314,15 +336,7 @@ function batchedWrites(pool: import('pg').Pool) {
   const claimSome = async (destination: string, now: number, count: number) => {
     const result = await pool.query<Row & { position: string }>({
       name: 'scirocco_claim',
-      text: `WITH next AS (
-         SELECT id AS next_id FROM messages
-         WHERE node_destination = $1 AND ${WAITING} AND (status = 'pending' OR scheduled_time <= $2)
-         ORDER BY position LIMIT $3
-         FOR UPDATE SKIP LOCKED
-       )
-       UPDATE messages SET status = 'processing', tries = tries + 1, processing_time = $2, update_time = $2
-       FROM next WHERE messages.id = next.next_id
-       RETURNING ${COLUMNS}, position`,
+      text: CLAIM_SQL,
       values: [destination, now, count],
     });
     return result.rows.sort((a, b) => Number(a.position) - Number(b.position)).map(fromRow);

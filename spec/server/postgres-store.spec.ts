@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../lib/server/open-store.js';
-import { createPostgresStore, MIGRATIONS } from '../../lib/server/postgres-store.js';
+import {
+  CLAIM_SQL,
+  createPostgresStore,
+  MIGRATIONS,
+  SESSION_SETTINGS,
+} from '../../lib/server/postgres-store.js';
 import { describeMessageStore } from '../support/message-store-contract.js';
 import { freshPostgresUrl } from '../support/test-store.js';
 
@@ -68,6 +73,43 @@ describe('createPostgresStore', () => {
       expect(key.rows).toEqual([{ columns: 'id' }]);
     } finally {
       await client.end();
+    }
+  });
+
+  it('claims through the index of waiting messages, in its order, before the table is analyzed', async () => {
+    const url = freshPostgresUrl();
+    const schema = new URL(url).searchParams.get('schema') ?? '';
+    const store = await openStore(url);
+    const pg = (await import('pg')).default;
+    const plain = new URL(url);
+    plain.searchParams.delete('schema');
+    // A session as the store's: its settings, its schema.
+    const client = new pg.Client({
+      connectionString: plain.toString(),
+      options: `${SESSION_SETTINGS} -c search_path=${schema}`,
+    });
+    await client.connect();
+    try {
+      // A burst of 100,000 pushes into the empty table, before autovacuum has analyzed it.
+      await client.query(
+        `INSERT INTO messages (id, node_source, node_destination, status, tries, payload_type, payload_kind,
+           payload, created_time)
+         SELECT lpad(to_hex(n), 24, '0'), 'aa', 'bb', 'pending', 0, 'text/plain', 'text', 'hi', n
+         FROM generate_series(1, 100000) AS n`,
+      );
+      const plan = await client.query<{ 'QUERY PLAN': string }>({
+        text: `EXPLAIN ${CLAIM_SQL}`,
+        values: ['bb', 2_000_000, 8],
+      });
+      const lines = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(lines).toContain('Index Scan using messages_waiting on messages');
+      expect(lines).not.toMatch(/Sort|Bitmap/);
+      expect(
+        (await store.claimDue('bb', new Date(2_000_000), 8)).map((m) => m.createdTime.getTime()),
+      ).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    } finally {
+      await client.end();
+      await store.close?.();
     }
   });
 });
