@@ -8,10 +8,11 @@ import { Observable, Subscription, type OperatorFunction } from 'rxjs';
  * the order they came.
  *
  * ```
- * source:   a b c            (slots: 1)
- * inner a:  a~~r--A|         (r: release)
- * inner b:       b~~r--B|
- * result:   ------A--B----C|
+ * source:   (abc|)              (slots: 1)
+ * inner a:  a~r--A|            (r: release)
+ * inner b:    b~r--B|
+ * inner c:      c~r--C|
+ * result:   -----A-B-(C|)
  * ```
  *
  * @internal

@@ -32,7 +32,7 @@ export interface RunHandlerOptions<T, R, O> {
   readonly drainTimeout: number;
   readonly scheduler: SchedulerLike;
   readonly drain: Drain;
-  /** Called once the handler is done (before its message is settled): its slot is free. */
+  /** Called once the handler is done and its message's settlement under way: its slot is free. */
   readonly onHandled?: () => void;
 }
 
