@@ -28,6 +28,12 @@ export {
   type SciroccoMessage,
   type PayloadKind,
   type EncodedPayload,
+  summarizeGroups,
+  type NodeSummary,
+  type QueueSummary,
+  type QueueTotals,
+  type StatusCounts,
+  type StatusGroup,
 } from './protocol/index.js';
 export {
   SciroccoError,
@@ -49,6 +55,7 @@ export type {
   ClientCore,
   ExtensionsOptions,
   ListOptions,
+  SummaryOptions,
   NackOptions,
   PullCallOptions,
   PullManyOptions,
@@ -88,3 +95,4 @@ export { batchMessages, type BatchMessagesOptions } from './rx/batch-messages.js
 export { pushTo, type PushSink } from './rx/push-to.js';
 export type { BackoffOptions } from './rx/backoff.js';
 export type { FlowEvent, FlowEventHandler } from './rx/flow-event.js';
+export { watchSummary, type AskSummary, type WatchSummaryOptions } from './rx/watch-summary.js';

@@ -2,6 +2,8 @@ import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type { RecoverStuckOptions, StuckRecovery } from './recover-stuck.js';
 import type { Option, Result } from 'ts-results-es';
 import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
+import type { MessageStatus } from '../protocol/message-status.js';
+import type { QueueSummary } from '../protocol/queue-summary.js';
 import type { Payload, PayloadOf } from './payload.js';
 import type { SciroccoError } from './scirocco-error.js';
 
@@ -97,6 +99,32 @@ export interface PushManyMessage<P extends Payload = Payload> extends Omit<PushO
 export interface ListOptions extends CallOptions {
   /** At most this many messages (the server caps it, 100 by default). */
   readonly limit?: number;
+  /**
+   * Only the messages of this status. This package's server lists the oldest `limit` of them;
+   * the original ignores it, and the client keeps those of the status among the oldest `limit`.
+   */
+  readonly status?: MessageStatus;
+}
+
+/**
+ * Options of {@link ClientCore.summary}.
+ *
+ * @example
+ * ```ts
+ * import type { SummaryOptions } from 'scirocco-rx';
+ *
+ * // The next summary after version 41, or the same one 20 s later if nothing changed.
+ * const options: SummaryOptions = { since: 41, waitMs: 20_000 };
+ * ```
+ */
+export interface SummaryOptions extends CallOptions {
+  /** Answer once the queue's version is past this one (or after `waitMs`). @default answer at once */
+  readonly since?: number;
+  /**
+   * With `since`: how long the server may wait for a change, in milliseconds (at most its
+   * long-poll limit; where it has no long polling, it answers at once). @default 0
+   */
+  readonly waitMs?: number;
 }
 
 /** What `GET /` answers: `{ name, author, source }` on the original server. */
@@ -357,6 +385,22 @@ export interface ClientCore {
    * ```
    */
   recoverStuck(options: RecoverStuckOptions): SciroccoResult<StuckRecovery>;
+
+  /**
+   * The summary extension of this package's server: every destination node's counts by status,
+   * the ages of its oldest pending and processing messages, the server's totals, and the queue's
+   * version; with `since`, the next summary once the queue has changed. The original server has
+   * none: it answers 404 (`not-found`).
+   *
+   * @example
+   * ```ts
+   * const summary = await client.summary();
+   * if (summary.isOk()) {
+   *   for (const node of summary.value.nodes) console.log(node.node, node.counts.pending, node.oldestPendingAgeMs);
+   * }
+   * ```
+   */
+  summary(options?: SummaryOptions): SciroccoResult<QueueSummary>;
 
   /** Releases the connections the client keeps open. */
   close(): void;

@@ -2,11 +2,13 @@ import { Err, Ok, type Result } from 'ts-results-es';
 import { encodePayload } from '../protocol/encode-payload.js';
 import { HEADERS } from '../protocol/headers.js';
 import { EXTENSIONS_HEADER, parseExtensions, WAIT_ID_HEADER } from '../protocol/server-extensions.js';
-import { validateMessageId } from '../protocol/validation.js';
+import { describeValue, validateMessageId } from '../protocol/validation.js';
+import { readSummary } from './read-summary.js';
 import { nackDelayOf, settleMany, type Settled } from './settle-many.js';
 import {
   validateBatchMax,
   validateListLimit,
+  validateListStatus,
   validatePush,
   validateWaitMs,
   type ValidPush,
@@ -23,6 +25,7 @@ import type {
   PushManyMessage,
   PushOptions,
   SciroccoResult,
+  SummaryOptions,
 } from './client-core.js';
 import { batchPushChunks, batchPushItemJson, validatePushMany } from './push-many.js';
 import type { MessageMetadata, SciroccoMessage } from '../protocol/message-metadata.js';
@@ -337,18 +340,54 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
       });
     },
 
-    list(options: ListOptions = {}) {
+    list<T>(options: ListOptions = {}) {
       const checked = validateListLimit(options.limit);
       if (checked.isErr()) return Promise.resolve(rejected('list', checked.error));
-      const limit = checked.value;
-      const path = limit === undefined ? '/messages' : `/messages?limit=${limit}`;
+      const status = validateListStatus(options.status);
+      if (status.isErr()) return Promise.resolve(rejected('list', status.error));
+      const query = new URLSearchParams();
+      if (checked.value !== undefined) query.set('limit', String(checked.value));
+      if (status.value !== undefined) query.set('status', status.value);
+      const search = query.toString();
+      // The original server ignores the status: the answer keeps only the messages of it.
+      const only = status.value;
       return send({
         operation: 'list',
         method: 'GET',
-        path,
+        path: search === '' ? '/messages' : `/messages?${search}`,
         signal: options.signal,
         expect: [200, 204],
-        read: readList,
+        read: (response) =>
+          readList<T>(response).map((messages) =>
+            only === undefined ? messages : messages.filter((m) => m.metadata.status === only),
+          ),
+      });
+    },
+
+    async summary(options: SummaryOptions = {}) {
+      const since = options.since;
+      if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0)) {
+        return rejected('summary', `since must be a whole number >= 0, got ${describeValue(since)}`);
+      }
+      const waitMs = validateWaitMs(options.waitMs);
+      if (waitMs.isErr()) return rejected('summary', waitMs.error);
+      let wait = 0;
+      if (since !== undefined && waitMs.value > 0) {
+        const offered = await extensions(options.signal ? { signal: options.signal } : {});
+        wait = Math.min(waitMs.value, offered.isOk() ? (offered.value.maxPullWaitMs ?? 0) : 0);
+      }
+      const query = new URLSearchParams();
+      if (since !== undefined) query.set('since', String(since));
+      if (wait > 0) query.set('wait', String(wait));
+      const search = query.toString();
+      return send({
+        operation: 'summary',
+        method: 'GET',
+        path: search === '' ? '/messageQueue/summary' : `/messageQueue/summary?${search}`,
+        signal: options.signal,
+        timeoutMs: config.timeout + wait,
+        expect: [200],
+        read: readSummary,
       });
     },
 

@@ -47,7 +47,8 @@ export type SciroccoOperation =
   | 'nack'
   | 'nackMany'
   | 'extensions'
-  | 'recoverStuck';
+  | 'recoverStuck'
+  | 'summary';
 
 const RETRYABLE: ReadonlySet<SciroccoErrorKind> = new Set(['queue-full', 'server', 'network', 'timeout']);
 

@@ -1,5 +1,6 @@
 import { Err, Ok, type Result } from 'ts-results-es';
 import { encodePayload, type EncodedPayload } from '../protocol/encode-payload.js';
+import { isMessageStatus, MESSAGE_STATUSES, type MessageStatus } from '../protocol/message-status.js';
 import {
   describeValue,
   validateNodeId,
@@ -54,6 +55,12 @@ export function validateListLimit(limit: unknown): Result<number | undefined, st
   return typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0
     ? Ok(limit)
     : Err(`limit must be a positive whole number, got ${describeValue(limit)}`);
+}
+
+/** Checks the status of a list: absent, or one of the four. */
+export function validateListStatus(status: unknown): Result<MessageStatus | undefined, string> {
+  if (status === undefined || isMessageStatus(status)) return Ok(status);
+  return Err(`status must be one of ${MESSAGE_STATUSES.join(', ')}, got ${describeValue(status)}`);
 }
 
 /** Checks the wait of a pull (long polling): absent (0), or a whole number of milliseconds. */

@@ -27,3 +27,11 @@ export { METADATA_FIELDS, readMetadata, type MetadataField } from './metadata-fi
 export { metadataFromHeaders } from './metadata-from-headers.js';
 export { LIST_CONTENT_TYPE_FIELD, messageFromListItem } from './message-from-list-item.js';
 export { SERVER_INFO } from './server-info.js';
+export {
+  summarizeGroups,
+  type NodeSummary,
+  type QueueSummary,
+  type QueueTotals,
+  type StatusCounts,
+  type StatusGroup,
+} from './queue-summary.js';

@@ -1,5 +1,7 @@
 import { IdQueue } from './id-queue.js';
 import { queueRules as rules } from './queue-rules.js';
+import type { MessageStatus } from './message-status.js';
+import type { StatusGroup } from './queue-summary.js';
 import type { StoredMessage, StoredPayload } from './stored-message.js';
 
 /**
@@ -145,12 +147,13 @@ export class MemoryMessages {
     return message && rules.isVisibleTo(message, node) ? message : undefined;
   }
 
-  list(node: string, limit: number): StoredMessage[] {
+  /** At most `limit` messages of `node` (its source or destination), only of `status` when given. */
+  list(node: string, limit: number, status?: MessageStatus): StoredMessage[] {
     const found: StoredMessage[] = [];
     this.#byNode.get(node)?.scan((id) => {
       if (found.length >= limit) return false;
       const message = this.#messages.get(id);
-      if (message) found.push(message);
+      if (message && (status === undefined || message.status === status)) found.push(message);
       return found.length < limit;
     });
     this.#tidy(this.#byNode, node);
@@ -185,6 +188,22 @@ export class MemoryMessages {
     this.#byNode.clear();
     this.#waitingCount.clear();
     return count;
+  }
+
+  /** The messages counted by destination and status, each group with its oldest time. */
+  statusGroups(): StatusGroup[] {
+    const groups = new Map<string, { node: string; status: MessageStatus; count: number; oldest?: Date }>();
+    for (const message of this.#messages.values()) {
+      const key = `${message.status} ${message.nodeDestination}`;
+      let group = groups.get(key);
+      if (!group) {
+        groups.set(key, (group = { node: message.nodeDestination, status: message.status, count: 0 }));
+      }
+      group.count++;
+      const since = rules.since(message);
+      if (since && (group.oldest === undefined || since < group.oldest)) group.oldest = since;
+    }
+    return [...groups.values()];
   }
 
   /** Every message, oldest first. */

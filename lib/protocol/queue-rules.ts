@@ -72,6 +72,18 @@ export const queueRules = Object.freeze({
     return message.status === 'processed' && (message.processedTime?.getTime() ?? 0) <= before.getTime();
   },
 
+  /**
+   * Since when it is in its status, as a summary ages it: pushed (`createdTime`) while waiting,
+   * claimed (`processingTime`) while processing, acked (`processedTime`) once processed.
+   */
+  since(
+    message: Pick<MessageMetadata, 'status' | 'createdTime' | 'processingTime' | 'processedTime'>,
+  ): Date | undefined {
+    if (message.status === 'processing') return message.processingTime;
+    if (message.status === 'processed') return message.processedTime;
+    return message.createdTime;
+  },
+
   /** The message with a new payload at `now`. */
   updated(message: StoredMessage, payload: StoredPayload, now: Date): StoredMessage {
     return { ...message, payload, updateTime: now };

@@ -40,6 +40,11 @@ export interface ServerExtensions {
   readonly maxBatchPush?: number;
   /** The largest body of a batch push, in kB of 1024 bytes. */
   readonly maxBatchPushKb?: number;
+  /**
+   * `GET /messageQueue/summary` answers every node's counts by status (a `QueueSummary`),
+   * and may wait for the next change (`?since=VERSION&wait=MS`, where the server long-polls).
+   */
+  readonly summary?: boolean;
 }
 
 /**
@@ -89,6 +94,7 @@ export const WAIT_ID_HEADER = 'Scirocco-Wait-Id';
  * formatExtensions({ nack: true, maxPullWaitMs: 20_000 }); // 'nack, long-poll=20000'
  * formatExtensions({ nack: true, maxBatchAck: 100 }); // 'nack, batch-ack=100'
  * formatExtensions({ nack: true, maxBatchPush: 100, maxBatchPushKb: 1024 }); // 'nack, batch-push=100, batch-push-kb=1024'
+ * formatExtensions({ nack: true, summary: true }); // 'nack, summary'
  * ```
  */
 export function formatExtensions(extensions: ServerExtensions): string {
@@ -106,6 +112,7 @@ export function formatExtensions(extensions: ServerExtensions): string {
   if (extensions.maxBatchPush !== undefined) names.push(`batch-push=${String(extensions.maxBatchPush)}`);
   if (extensions.maxBatchPushKb !== undefined)
     names.push(`batch-push-kb=${String(extensions.maxBatchPushKb)}`);
+  if (extensions.summary === true) names.push('summary');
   return names.join(', ');
 }
 
@@ -122,6 +129,7 @@ export function formatExtensions(extensions: ServerExtensions): string {
  */
 export function parseExtensions(header: string | undefined): ServerExtensions {
   let nack = false;
+  let summary = false;
   const numbers: {
     processingTimeoutMs?: number;
     maxWaitingPerNode?: number;
@@ -134,6 +142,7 @@ export function parseExtensions(header: string | undefined): ServerExtensions {
   for (const item of (header ?? '').split(',')) {
     const [name = '', value] = item.trim().toLowerCase().split('=');
     if (name === 'nack') nack = true;
+    if (name === 'summary' && value === undefined) summary = true;
     const number = value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
     if (number === undefined) continue;
     if (name === 'processing-timeout') numbers.processingTimeoutMs = number;
@@ -144,5 +153,5 @@ export function parseExtensions(header: string | undefined): ServerExtensions {
     if (name === 'batch-push' && number > 0) numbers.maxBatchPush = number;
     if (name === 'batch-push-kb' && number > 0) numbers.maxBatchPushKb = number;
   }
-  return { nack, ...numbers };
+  return { nack, ...numbers, ...(summary ? { summary } : {}) };
 }

@@ -6,7 +6,12 @@ import { SERVER_INFO } from '../protocol/server-info.js';
 import { MESSAGE_ID_PATTERN } from '../protocol/validation.js';
 import { corsPolicy, type CorsOrigins } from './cors.js';
 import { listLimit } from './list-limit.js';
-import { matchRoute, ROUTE_METHODS, type Route, type RouteName } from './match-route.js';
+import { matchRoute, operationOf, ROUTE_METHODS, type Route, type RouteName } from './match-route.js';
+import type { ConsoleAssets } from './console-assets.js';
+import { createQueueChanges, type QueueChanges } from './queue-changes.js';
+import { createServerMetrics, metricsExposition, type ServerMetrics } from './server-metrics.js';
+import { summarizeGroups } from '../protocol/queue-summary.js';
+import { isMessageStatus, MESSAGE_STATUSES, type MessageStatus } from '../protocol/message-status.js';
 import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 import { claimOrWait } from './claim-or-wait.js';
 import { createObjectIdGenerator } from '../protocol/object-id.js';
@@ -60,6 +65,17 @@ export interface HandlerOptions {
    * and closed with the server, which then answers every waiting pull at once. @default its own
    */
   readonly waiters?: DueWaiters | undefined;
+  /** What the server counts as it answers (always kept: the summary's totals). @default its own */
+  readonly metrics?: ServerMetrics | undefined;
+  /** The version of the queue that a summary may wait on, shared with the sweeps. @default its own */
+  readonly changes?: QueueChanges | undefined;
+  /**
+   * Serves `GET /metrics` (Prometheus' text format) on this listener, behind the token (sent as
+   * is, or as `Bearer TOKEN`, the form of Prometheus' `authorization` setting). @default false
+   */
+  readonly metricsRoute?: boolean | undefined;
+  /** The web console's files, served under `/console`; no console when absent. */
+  readonly console?: ConsoleAssets | undefined;
 }
 
 /**
@@ -234,8 +250,45 @@ function nackDelay(text: string | null): number | Reply {
   return Number(text);
 }
 
-function createActions(options: HandlerOptions): Record<RouteName, Partial<Record<string, Action>>> {
+/**
+ * The `status` of a list (the list-status extension): one of the four, or none (every status);
+ * ignored by a plain server, as the original does. The 400 answer to a bad one.
+ */
+function listStatus(values: readonly string[], plain: boolean): MessageStatus | undefined | Reply {
+  if (plain || values.length === 0 || (values.length === 1 && values[0] === '')) return undefined;
+  const [value] = values;
+  if (values.length === 1 && isMessageStatus(value)) return value;
+  return errorReply(400, 'Validation failed', {
+    status: {
+      message: `status must be one of ${MESSAGE_STATUSES.join(', ')}.`,
+      path: 'status',
+      value: values.length > 1 ? values : value,
+    },
+  });
+}
+
+function createActions(
+  options: HandlerOptions,
+  metrics: ServerMetrics,
+  changes: QueueChanges,
+): Record<RouteName, Partial<Record<string, Action>>> {
   const { store, limits } = options;
+  /** Counts `count` messages of `node` and, when any, tells the waiting summaries the queue changed. */
+  const record = (counter: 'pushed' | 'claimed' | 'acked' | 'nacked', node: string, count: number) => {
+    if (count <= 0) return;
+    metrics.count(counter, node, count);
+    changes.changed();
+  };
+  /** Tells the waiting summaries the queue changed when `count` messages did; answers `count`. */
+  const changedBy = (count: number) => {
+    if (count > 0) changes.changed();
+    return count;
+  };
+  /** Tells the waiting summaries the queue changed when a message was; answers it. */
+  const changedOne = <T>(message: T) => {
+    if (message !== undefined) changes.changed();
+    return message;
+  };
   const nextId = createObjectIdGenerator(options.clock);
   /** A single-message action: 404 for an id that is not 24 hex characters; `anonymous` without a node. */
   const withId =
@@ -315,7 +368,7 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     const end = key === undefined || named.has(key) ? undefined : new AbortController();
     if (key !== undefined && end) named.set(key, end);
     try {
-      return await claimOrWait({
+      const claimed = await claimOrWait({
         store,
         waiters,
         clock: options.clock,
@@ -327,6 +380,8 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
         end: end?.signal,
         log: options.log,
       });
+      record('claimed', node, claimed.length);
+      return claimed;
     } finally {
       if (key !== undefined && end && named.get(key) === end) named.delete(key);
     }
@@ -346,6 +401,7 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     } finally {
       bound?.done(destination);
     }
+    record('pushed', destination, 1);
     due(message);
     return message;
   };
@@ -376,7 +432,10 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
   const nackOne = async (id: string, node: string, now: Date, delayMs: number) => {
     const dueAt = delayMs > 0 ? new Date(now.getTime() + delayMs) : undefined;
     const nacked = await store.nack?.(id, node, now, dueAt);
-    if (nacked) due(nacked);
+    if (nacked) {
+      record('nacked', node, 1);
+      due(nacked);
+    }
     return nacked;
   };
   /**
@@ -408,7 +467,46 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
       for (const sent of asked.ids) settled.push(await settleOne(sent));
       return batchReply(asked.ids, settled);
     };
+  const ackOne = async (id: string, node: string, now: Date) => {
+    const acked = await store.ack(id, node, now);
+    if (acked) record('acked', node, 1);
+    return acked;
+  };
   const show = withId((_call, id, node) => store.get(id, node).then(found()));
+  const statusGroups = options.plain === true ? undefined : store.statusGroups?.bind(store);
+  /**
+   * The summary extension: the queue's counts, at once or, with `?since=VERSION`, once the queue
+   * has changed since that version (waiting up to `?wait=MS`, at most the long-poll limit).
+   */
+  const summary: Action = async ({ url, res }) => {
+    if (!statusGroups) return NOT_FOUND();
+    const since = queryNumber(url.search, { name: 'since', least: 0, most: 999_999_999, absent: -1 });
+    if (typeof since !== 'number') return since;
+    const wait = queryNumber(url.search, {
+      name: 'wait',
+      least: 0,
+      most: Math.max(maxWait, 0),
+      absent: 0,
+      unit: 'of milliseconds ',
+    });
+    if (typeof wait !== 'number') return wait;
+    if (since >= 0 && wait > 0) {
+      const gone = new AbortController();
+      const onClose = () => {
+        gone.abort();
+      };
+      res.once('close', onClose);
+      try {
+        await changes.after(since, wait, gone.signal);
+      } finally {
+        res.off('close', onClose);
+      }
+    }
+    const version = changes.version;
+    const now = new Date(options.clock());
+    const nodes = summarizeGroups(await statusGroups(), now);
+    return jsonReply(200, { nodes, totals: metrics.totals(), version, at: now.toISOString() });
+  };
   // The body is the original's; the header says what this server offers beyond it.
   const plainInfo = jsonReply(200, SERVER_INFO);
   const extensions =
@@ -422,6 +520,7 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
           ...(bound === undefined ? {} : { maxWaitingPerNode: bound.max }),
           ...(offers(options, 'claimDue') ? { maxBatchPull: limits.maxListMessages } : {}),
           ...(maxWait > 0 ? { maxPullWaitMs: maxWait } : {}),
+          ...(statusGroups ? { summary: true } : {}),
           maxBatchAck: limits.maxListMessages,
           maxBatchPush: limits.maxListMessages,
           maxBatchPushKb: limits.batchKb,
@@ -475,11 +574,12 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
         return Promise.resolve(end ? emptyReply(204) : errorReply(404, NO_SUCH_WAIT));
       },
     },
-    ack: { PATCH: withId(({ now }, id, node) => store.ack(id, node, now).then(found())) },
+    summary: { GET: summary },
+    ack: { PATCH: withId(({ now }, id, node) => ackOne(id, node, now).then(found())) },
     // Settles many messages by id, each as its single-message route would (the store groups the
     // writes made together): one answer item per id, in order.
     batchAck: {
-      PATCH: batchSettle(false, (id, node, now) => store.ack(id, node, now), false),
+      PATCH: batchSettle(false, ackOne, false),
     },
     batchNack: {
       PATCH: batchSettle(true, nackOne, true),
@@ -493,22 +593,28 @@ function createActions(options: HandlerOptions): Record<RouteName, Partial<Recor
     },
     messages: {
       GET: async ({ node, url }) => {
-        const limit = listLimit(new URLSearchParams(url.search).getAll('limit'), limits.maxListMessages);
-        return listReply(node === undefined ? [] : await store.list(node, limit));
+        const query = new URLSearchParams(url.search);
+        const limit = listLimit(query.getAll('limit'), limits.maxListMessages);
+        const status = listStatus(query.getAll('status'), options.plain === true);
+        if (typeof status === 'object') return status;
+        if (node === undefined) return listReply([]);
+        const listed = await store.list(node, limit, status);
+        // A store that ignores the status still lists only those of it.
+        return listReply(status === undefined ? listed : listed.filter((m) => m.status === status));
       },
-      DELETE: async ({ node }) => count(node === undefined ? 0 : await store.deleteMine(node)),
+      DELETE: async ({ node }) => count(node === undefined ? 0 : changedBy(await store.deleteMine(node))),
     },
     message: {
       GET: show,
       PATCH: withId(({ body, now }, id, node) =>
-        store.updatePayload(id, node, asStoredPayload(body), now).then(found()),
+        store.updatePayload(id, node, asStoredPayload(body), now).then(changedOne).then(found()),
       ),
       DELETE: withId(
-        (_call, id, node) => store.deleteOne(id, node).then(count),
+        (_call, id, node) => store.deleteOne(id, node).then(changedBy).then(count),
         () => count(0),
       ),
     },
-    globalDataSpace: { DELETE: async () => count(await store.wipe()) },
+    globalDataSpace: { DELETE: async () => count(changedBy(await store.wipe())) },
   };
 }
 
@@ -536,15 +642,26 @@ export function createRequestHandler(
   options: HandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const authorized = tokenCheck(options.token);
-  const actions = createActions(options);
+  const metrics = options.metrics ?? createServerMetrics();
+  const changes = options.changes ?? createQueueChanges();
+  const actions = createActions(options, metrics, changes);
   const cors = corsPolicy(options.cors);
+  const statusGroups = options.store.statusGroups?.bind(options.store);
+
+  /** `GET /metrics`, behind the token as sent or as a bearer token (Prometheus' way). */
+  const metricsReply = async (req: IncomingMessage): Promise<Reply> => {
+    const presented = req.headers.authorization;
+    const bearer = presented?.match(/^Bearer (.*)$/i)?.[1];
+    if (!authorized(presented) && !authorized(bearer)) return errorReply(403, 'Incorrect auth token.');
+    return metricsExposition(metrics, statusGroups, options.clock);
+  };
 
   const answer = async (
     req: IncomingMessage,
     res: ServerResponse,
     url: RequestTarget,
+    route: Route | undefined,
   ): Promise<{ reply: Reply; close: boolean } | undefined> => {
-    const route = matchRoute(url.pathname);
     const method = req.method ?? 'GET';
     // A batch push carries many messages: its body has a limit of its own.
     const batchPush = route?.name === 'batch' && method === 'POST';
@@ -596,10 +713,30 @@ export function createRequestHandler(
     );
   };
 
-  const logAnswer = (req: IncomingMessage, url: RequestTarget, status: number, started: number) => {
+  const logAnswer = (
+    req: IncomingMessage,
+    url: RequestTarget,
+    operation: string,
+    status: number,
+    started: number,
+  ) => {
+    const ms = performance.now() - started;
+    metrics.request(operation, status, ms / 1000);
     options.log?.(
-      `${new Date().toISOString()} ${req.method ?? '-'} ${url.pathname}${url.search} ${status} ${(performance.now() - started).toFixed(1)} ms`,
+      `${new Date().toISOString()} ${req.method ?? '-'} ${url.pathname}${url.search} ${status} ${ms.toFixed(1)} ms`,
     );
+  };
+
+  /** The console's files and `/metrics`: answered before any body is read, or `undefined`. */
+  const ownRoute = (req: IncomingMessage, url: RequestTarget): [string, Promise<Reply>] | undefined => {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') return undefined;
+    const path = url.pathname;
+    if (options.console && (path === '/console' || path.startsWith('/console/'))) {
+      return ['console', Promise.resolve(options.console.reply(path) ?? NOT_FOUND())];
+    }
+    if (options.metricsRoute === true && path === '/metrics') return ['metrics', metricsReply(req)];
+    return undefined;
   };
 
   return (req, res) => {
@@ -608,18 +745,26 @@ export function createRequestHandler(
     const preflight = cors?.preflight(req);
     if (preflight) {
       write(res, emptyReply(204, preflight), hasBody(req)); // a preflight's body is never read
-      logAnswer(req, url, 204, started);
+      logAnswer(req, url, 'preflight', 204, started);
       return;
     }
     const corsHeaders = cors?.headersFor(req.headers.origin);
-    answer(req, res, url)
+    const own = ownRoute(req, url);
+    const route = own ? undefined : matchRoute(url.pathname);
+    const operation = own ? own[0] : operationOf(route, req.method ?? 'GET');
+    const answered = own
+      ? own[1].then((reply) => ({ reply, close: hasBody(req) }))
+      : answer(req, res, url, route);
+    answered
       .then((outcome) => {
         if (!outcome) return;
         // A body still unread (one that no parser takes) is never drained: the connection closes.
         write(res, outcome.reply, outcome.close || !req.complete, corsHeaders);
-        logAnswer(req, url, outcome.reply.status, started);
+        logAnswer(req, url, operation, outcome.reply.status, started);
       })
       .catch((error: unknown) => {
+        metrics.storeError();
+        metrics.request(operation, 500, (performance.now() - started) / 1000);
         options.log?.(
           `${new Date().toISOString()} ${req.method ?? '-'} ${url.pathname} failed: ${String(error)}`,
         );

@@ -2,9 +2,18 @@ export {
   CONNECTION_DEFAULTS,
   DEFAULT_TOKEN,
   startServer,
+  type MetricsListener,
   type RunningServer,
   type ServerOptions,
 } from './start-server.js';
+export {
+  createServerMetrics,
+  DURATION_BUCKETS_SECONDS,
+  metricsExposition,
+  type ServerMetrics,
+} from './server-metrics.js';
+export { createQueueChanges, type QueueChanges } from './queue-changes.js';
+export { loadConsoleAssets, type ConsoleAssets } from './console-assets.js';
 export {
   createRequestHandler,
   DEFAULT_MAX_PULL_WAIT_MS,
@@ -12,7 +21,7 @@ export {
 } from './create-request-handler.js';
 export { createDueWaiters, type DueWaiter, type DueWaiters, type WaitEnd } from './due-waiters.js';
 export { SERVER_INFO } from '../protocol/server-info.js';
-export type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
+export type { MessageStore, StatusGroup, StoredMessage, StoredPayload } from './message-store.js';
 export { createMemoryStore } from './memory-store.js';
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { openStore } from './open-store.js';

@@ -6,6 +6,7 @@ export type RouteName =
   | 'batchAck'
   | 'batchNack'
   | 'endWait'
+  | 'summary'
   | 'ack'
   | 'nack'
   | 'messages'
@@ -29,6 +30,7 @@ export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = Obj
   batchAck: ['PATCH'],
   batchNack: ['PATCH'],
   endWait: ['DELETE'],
+  summary: ['GET', 'HEAD'],
   ack: ['PATCH'],
   nack: ['PATCH'],
   messages: ['GET', 'HEAD', 'DELETE'],
@@ -70,6 +72,10 @@ export function matchRoute(pathname: string): Route | undefined {
   if (head === 'messagequeue' && last === undefined && encodedId.toLowerCase() === 'batch') {
     return { name: 'batch' };
   }
+  // The summary extension: `/messageQueue/summary` (`s` is not hexadecimal: never an id).
+  if (head === 'messagequeue' && last === undefined && encodedId.toLowerCase() === 'summary') {
+    return { name: 'summary' };
+  }
   // The batch-ack extension: `/messageQueue/batch/ack` and `/messageQueue/batch/nack`.
   if (head === 'messagequeue' && encodedId.toLowerCase() === 'batch') {
     if (last?.toLowerCase() === 'ack') return { name: 'batchAck' };
@@ -87,4 +93,32 @@ export function matchRoute(pathname: string): Route | undefined {
   // The nack extension; a server whose store cannot nack answers it as an unknown route.
   if (head === 'messagequeue' && last?.toLowerCase() === 'nack') return { name: 'nack', id };
   return undefined;
+}
+
+/** The operations of the routes and methods, as the metrics name them (`push`, `pull_batch`, …). */
+const OPERATIONS: Readonly<Record<RouteName, Readonly<Record<string, string>>>> = Object.freeze({
+  info: { GET: 'info' },
+  queue: { GET: 'pull', POST: 'push' },
+  batch: { GET: 'pull_batch', POST: 'push_batch' },
+  batchAck: { PATCH: 'ack_batch' },
+  batchNack: { PATCH: 'nack_batch' },
+  endWait: { DELETE: 'end_wait' },
+  summary: { GET: 'summary' },
+  ack: { PATCH: 'ack' },
+  nack: { PATCH: 'nack' },
+  messages: { GET: 'list', DELETE: 'delete_all' },
+  message: { GET: 'get', PATCH: 'update', DELETE: 'delete' },
+  globalDataSpace: { DELETE: 'wipe' },
+});
+
+/**
+ * The operation of a request, as the metrics name it: one of a route's (a HEAD counts as its
+ * GET), `options` for the methods' question, `other` for anything else (an unknown route or
+ * method), so that the names stay few whatever clients send.
+ */
+export function operationOf(route: Route | undefined, method: string): string {
+  if (!route) return 'other';
+  if (method === 'OPTIONS') return 'options';
+  const operations = OPERATIONS[route.name];
+  return operations[method === 'HEAD' ? 'GET' : method] ?? 'other';
 }

@@ -1,4 +1,5 @@
 import { MemoryMessages } from '../protocol/memory-messages.js';
+import type { MessageStatus } from '../protocol/message-status.js';
 import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 
 /**
@@ -36,7 +37,9 @@ export function createMemoryStore(): MessageStore {
       Promise.resolve(messages.deleteProcessed(before, limit)),
     countWaiting: (destination: string) => Promise.resolve(messages.countWaiting(destination)),
     get: (id: string, node: string) => Promise.resolve(messages.get(id, node)),
-    list: (node: string, limit: number) => Promise.resolve(messages.list(node, limit)),
+    list: (node: string, limit: number, status?: MessageStatus) =>
+      Promise.resolve(messages.list(node, limit, status)),
+    statusGroups: () => Promise.resolve(messages.statusGroups()),
     updatePayload: (id: string, source: string, payload: StoredPayload, now: Date) =>
       Promise.resolve(messages.updatePayload(id, source, payload, now)),
     deleteOne: (id: string, source: string) => Promise.resolve(messages.deleteOne(id, source)),

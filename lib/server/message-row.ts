@@ -1,5 +1,5 @@
 import type { MessageStatus } from '../protocol/message-status.js';
-import type { StoredMessage, StoredPayload } from './message-store.js';
+import type { StatusGroup, StoredMessage, StoredPayload } from './message-store.js';
 
 /**
  * A message as the SQL stores keep it: one column per metadata field, times in milliseconds since
@@ -57,4 +57,27 @@ export function timeColumns(message: StoredMessage): (number | null)[] {
     ms(message.processedTime),
     ms(message.updateTime),
   ];
+}
+
+/**
+ * Every message counted by destination and status, with the oldest time of each group: the SQL
+ * form of `queueRules.since` (pushed while waiting, claimed while processing, acked once
+ * processed), the same for SQLite and PostgreSQL.
+ */
+export const STATUS_GROUPS_SQL = `SELECT node_destination AS node, status, COUNT(*) AS n,
+    min(CASE status WHEN 'processing' THEN processing_time WHEN 'processed' THEN processed_time
+      ELSE created_time END) AS oldest
+  FROM messages GROUP BY node_destination, status`;
+
+/** A row of {@link STATUS_GROUPS_SQL} (PostgreSQL gives counts and BIGINTs as strings). */
+export interface StatusGroupRow {
+  readonly node: string;
+  readonly status: MessageStatus;
+  readonly n: number | string;
+  readonly oldest: number | string | null;
+}
+
+/** The status group of a row of {@link STATUS_GROUPS_SQL}. */
+export function statusGroupOfRow(row: StatusGroupRow): StatusGroup {
+  return { node: row.node, status: row.status, count: Number(row.n), oldest: date(row.oldest) };
 }

@@ -1,6 +1,8 @@
+import type { MessageStatus } from '../protocol/message-status.js';
+import type { StatusGroup } from '../protocol/queue-summary.js';
 import type { StoredMessage, StoredPayload } from '../protocol/stored-message.js';
 
-export type { StoredMessage, StoredPayload };
+export type { StatusGroup, StoredMessage, StoredPayload };
 
 /**
  * Where the server keeps messages. The server validates every input, generates ids and times,
@@ -67,8 +69,12 @@ export interface MessageStore {
   ack(id: string, destination: string, now: Date): Promise<StoredMessage | undefined>;
   /** Message `id` if `node` is its source or its destination. */
   get(id: string, node: string): Promise<StoredMessage | undefined>;
-  /** At most `limit` messages whose source or destination is `node`, oldest first. */
-  list(node: string, limit: number): Promise<readonly StoredMessage[]>;
+  /**
+   * At most `limit` messages whose source or destination is `node`, oldest first; only those of
+   * `status` when it is given (a store that ignores it still works: the server keeps only those of
+   * `status` from what it returns, so the list may be shorter than `limit`).
+   */
+  list(node: string, limit: number, status?: MessageStatus): Promise<readonly StoredMessage[]>;
   /**
    * Replaces the payload of message `id` (and sets `updateTime` to `now`) if `source` is its
    * source and it is `pending` or `scheduled`. Resolves to the updated message, or `undefined`.
@@ -109,6 +115,13 @@ export interface MessageStore {
    * bound.
    */
   countWaiting?(destination: string): Promise<number>;
+  /**
+   * The summary extension and the server's metrics: every message counted by destination and
+   * status, each group with the time its oldest message entered that status (see
+   * {@link StatusGroup}). A store without it makes a server that offers no summary and reports no
+   * message counts.
+   */
+  statusGroups?(): Promise<readonly StatusGroup[]>;
   /** Releases what the store holds (connections, files). Called once when the server closes. */
   close?(): Promise<void>;
 }

@@ -1,4 +1,12 @@
-import { MESSAGE_COLUMNS, messageOfRow, timeColumns, type MessageRow } from './message-row.js';
+import {
+  MESSAGE_COLUMNS,
+  messageOfRow,
+  STATUS_GROUPS_SQL,
+  statusGroupOfRow,
+  timeColumns,
+  type MessageRow,
+  type StatusGroupRow,
+} from './message-row.js';
 import { postgresDueChannel } from './postgres-due-channel.js';
 import { batchCalls } from './batch-calls.js';
 import { loadDriver } from './load-driver.js';
@@ -245,17 +253,24 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         id,
         node,
       ]),
-    list: async (node, limit) =>
-      (
+    list: async (node, limit, status) => {
+      // Without a status, `$3` is NULL and the condition always holds.
+      const ofStatus = '($3::text IS NULL OR status = $3)';
+      return (
         await pool.query<Row>(
           `SELECT ${COLUMNS} FROM (
-             (SELECT seq, ${COLUMNS} FROM messages WHERE node_source = $1 ORDER BY seq LIMIT $2)
+             (SELECT seq, ${COLUMNS} FROM messages WHERE node_source = $1 AND ${ofStatus}
+              ORDER BY seq LIMIT $2)
              UNION
-             (SELECT seq, ${COLUMNS} FROM messages WHERE node_destination = $1 ORDER BY seq LIMIT $2)
+             (SELECT seq, ${COLUMNS} FROM messages WHERE node_destination = $1 AND ${ofStatus}
+              ORDER BY seq LIMIT $2)
            ) AS mine ORDER BY seq LIMIT $2`,
-          [node, limit],
+          [node, limit, status ?? null],
         )
-      ).rows.map(fromRow),
+      ).rows.map(fromRow);
+    },
+    statusGroups: async () =>
+      (await pool.query<StatusGroupRow>(STATUS_GROUPS_SQL)).rows.map(statusGroupOfRow),
     updatePayload: (id, source, payload, now) =>
       one(
         `UPDATE messages SET payload_kind = $3, payload = $4, update_time = $5

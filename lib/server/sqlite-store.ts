@@ -1,4 +1,12 @@
-import { MESSAGE_COLUMNS, messageOfRow, timeColumns, type MessageRow } from './message-row.js';
+import {
+  MESSAGE_COLUMNS,
+  messageOfRow,
+  STATUS_GROUPS_SQL,
+  statusGroupOfRow,
+  timeColumns,
+  type MessageRow,
+  type StatusGroupRow,
+} from './message-row.js';
 import type { MessageStore, StoredMessage, StoredPayload } from './message-store.js';
 import { batchCalls } from './batch-calls.js';
 import { loadDriver } from './load-driver.js';
@@ -167,6 +175,16 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
        SELECT seq FROM (SELECT seq FROM messages WHERE node_destination = @node ORDER BY seq LIMIT @limit)
      ) ORDER BY seq LIMIT @limit`,
   );
+  const listOfStatus = statement(
+    `SELECT ${COLUMNS} FROM messages WHERE seq IN (
+       SELECT seq FROM (SELECT seq FROM messages WHERE node_source = @node AND status = @status
+         ORDER BY seq LIMIT @limit)
+       UNION
+       SELECT seq FROM (SELECT seq FROM messages WHERE node_destination = @node AND status = @status
+         ORDER BY seq LIMIT @limit)
+     ) ORDER BY seq LIMIT @limit`,
+  );
+  const statusGroups = statement(STATUS_GROUPS_SQL);
   const update = statement(
     `UPDATE messages SET payload_kind = @kind, payload = @payload, update_time = @now
      WHERE id = @id AND node_source = @source AND ${WAITING} RETURNING ${COLUMNS}`,
@@ -260,7 +278,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
       }),
     countWaiting: (destination) => read(() => (waiting.get({ destination }) as { n: number }).n),
     get: (id, node) => read(() => row(get.get({ id, node }))),
-    list: (node, limit) => read(() => (list.all({ node, limit }) as Row[]).map(fromRow)),
+    list: (node, limit, status) =>
+      read(() =>
+        (status === undefined ? list.all({ node, limit }) : listOfStatus.all({ node, limit, status }))
+          .map((found) => fromRow(found as Row)),
+      ),
+    statusGroups: () => read(() => (statusGroups.all() as StatusGroupRow[]).map(statusGroupOfRow)),
     updatePayload: async (id, source, payload, now) =>
       row(
         await written(() =>

@@ -5,6 +5,9 @@ import type { CorsOrigins } from './cors.js';
 import { createMemoryStore } from './memory-store.js';
 import { openStore } from './open-store.js';
 import { createRequestHandler } from './create-request-handler.js';
+import { loadConsoleAssets, type ConsoleAssets } from './console-assets.js';
+import { createQueueChanges, type QueueChanges } from './queue-changes.js';
+import { createServerMetrics, metricsExposition, type ServerMetrics } from './server-metrics.js';
 import { createDueWaiters, type DueWaiters } from './due-waiters.js';
 import type { MessageStore } from './message-store.js';
 import { resolveLimits, type ServerLimits } from './server-limits.js';
@@ -106,6 +109,40 @@ export interface ServerOptions {
    * answer. Keep it below the process's file descriptor limit (`ulimit -n`). @default 1000
    */
   readonly maxConnections?: number;
+  /**
+   * Prometheus metrics (`GET /metrics`, the text exposition format; see docs/observability.md):
+   * `true` serves them on the server's port behind the token (sent as is or as `Bearer TOKEN`);
+   * `{ port, host }` on a listener of their own, without a token, for an address only the
+   * scraper reaches (`host` defaults to `'127.0.0.1'`; port 0 picks a free one, read it from
+   * `metricsUrl`). @default false: no metrics route
+   */
+  readonly metrics?: boolean | MetricsListener;
+  /**
+   * The web console (`/console/` on the server's port): a page that shows the queue live and
+   * acts on it, asking for the token before it shows anything (every call it makes carries the
+   * token; the page itself holds no data). Needs the built package (`dist/console/`).
+   * @default false
+   */
+  readonly console?: boolean;
+}
+
+/**
+ * Where a server serves its metrics on a listener of their own (see {@link ServerOptions.metrics}).
+ *
+ * @example
+ * ```ts
+ * import { startServer, type MetricsListener } from 'scirocco-rx/server';
+ *
+ * const metrics: MetricsListener = { port: 0 };
+ * const server = await startServer({ metrics });
+ * console.log(server.metricsUrl); // http://127.0.0.1:<a free port>/metrics
+ * await server.close();
+ * ```
+ */
+export interface MetricsListener {
+  readonly port: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
 }
 
 /**
@@ -144,6 +181,10 @@ export interface RunningServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** Where the metrics are served (`…/metrics`), when the server was told to serve them. */
+  readonly metricsUrl?: string;
+  /** Where the web console is served (`…/console/`), when the server was told to serve it. */
+  readonly consoleUrl?: string;
   /**
    * Stops accepting connections, closes idle ones, lets requests in flight finish (cutting them
    * after `closeGraceMs`), then closes the store. Calling it again returns the same promise.
@@ -207,6 +248,15 @@ function checkOptions(options: ServerOptions): ConnectionLimits {
   if (wait !== undefined && wait !== 0) positive(wait, 'maxPullWaitMs', ' of milliseconds');
   const retain = options.retainProcessedMs;
   if (retain !== undefined && retain !== Infinity) positive(retain, 'retainProcessedMs', ' of milliseconds');
+  const { metrics } = options;
+  if (typeof metrics === 'object') {
+    const metricsPort = (metrics as Partial<MetricsListener>).port;
+    if (!Number.isInteger(metricsPort) || (metricsPort as number) < 0 || (metricsPort as number) > 65535) {
+      throw new RangeError(
+        `metrics.port must be a whole number from 0 to 65535, got ${String(metricsPort)}`,
+      );
+    }
+  }
   return limits;
 }
 
@@ -219,13 +269,17 @@ function every(
   work: () => Promise<void>,
   log: ((line: string) => void) | undefined,
   what: string,
+  metrics: ServerMetrics,
 ) {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     work()
-      .catch((error: unknown) => log?.(`${what}: the sweep failed: ${String(error)}`))
+      .catch((error: unknown) => {
+        metrics.storeError();
+        log?.(`${what}: the sweep failed: ${String(error)}`);
+      })
       .finally(() => (running = false));
   }, periodMs);
   timer.unref();
@@ -244,6 +298,7 @@ function sweepStuck(
   clock: () => number,
   log: ((line: string) => void) | undefined,
   waiters: DueWaiters,
+  seen: Seen,
 ): () => void {
   const recover = store.recoverStuck?.bind(store);
   if (!recover) throw new RangeError('processingTimeoutMs needs a store that offers recoverStuck');
@@ -253,12 +308,21 @@ function sweepStuck(
       const now = clock();
       const count = await recover(new Date(now - timeoutMs), new Date(now));
       if (count === 0) return;
+      seen.metrics.recovered(count);
+      seen.changes.changed();
       waiters.notifyAll();
       log?.(`processing timeout: ${String(count)} message(s) back to pending`);
     },
     log,
     'processing timeout',
+    seen.metrics,
   );
+}
+
+/** What the sweeps report to: the server's counters, and the version of its queue. */
+interface Seen {
+  readonly metrics: ServerMetrics;
+  readonly changes: QueueChanges;
 }
 
 /** Deletes processed messages past their retention, a thousand at a time, every minute at most. */
@@ -267,6 +331,7 @@ function sweepProcessed(
   retainMs: number,
   clock: () => number,
   log: ((line: string) => void) | undefined,
+  seen: Seen,
 ): () => void {
   const purge = store.deleteProcessed?.bind(store);
   if (!purge || retainMs === Infinity) return () => undefined;
@@ -274,10 +339,14 @@ function sweepProcessed(
     periodOf(retainMs, 60_000),
     async () => {
       const before = new Date(clock() - retainMs);
-      for (let deleted = 1_000; deleted === 1_000;) deleted = await purge(before, 1_000);
+      for (let deleted = 1_000; deleted === 1_000; ) {
+        deleted = await purge(before, 1_000);
+        if (deleted > 0) seen.changes.changed();
+      }
     },
     log,
     'retention',
+    seen.metrics,
   );
 }
 
@@ -295,6 +364,37 @@ function httpServer(limits: ConnectionLimits, handler: RequestListener): Server 
   );
   server.maxConnections = limits.maxConnections;
   return server;
+}
+
+/**
+ * The listener of the metrics alone (`GET /metrics`, no token: its address is what protects it);
+ * anything else is answered 404.
+ */
+function metricsListener(
+  limits: ConnectionLimits,
+  metrics: ServerMetrics,
+  store: MessageStore,
+  clock: () => number,
+): Server {
+  const statusGroups = store.statusGroups?.bind(store);
+  return httpServer(limits, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const method = req.method ?? 'GET';
+    const answer =
+      path === '/metrics' && (method === 'GET' || method === 'HEAD')
+        ? metricsExposition(metrics, statusGroups, clock)
+        : Promise.resolve({ status: 404, headers: { 'Content-Type': 'text/plain' }, body: 'Not Found' });
+    answer
+      .then((reply) => {
+        res.writeHead(reply.status, { ...reply.headers, 'Cache-Control': 'no-store' });
+        res.end(method === 'HEAD' ? undefined : reply.body);
+      })
+      .catch(() => {
+        metrics.storeError();
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end('Internal Server Error');
+      });
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -363,9 +463,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw new RangeError('maxWaitingPerNode needs a store that offers countWaiting');
   }
   const waiters = createDueWaiters();
+  const seen: Seen = { metrics: createServerMetrics(), changes: createQueueChanges() };
+  let consoleAssets: ConsoleAssets | undefined;
+  if (options.console === true) {
+    try {
+      consoleAssets = await loadConsoleAssets();
+    } catch (error) {
+      if (typeof options.store === 'string') await store.close?.();
+      throw error;
+    }
+  }
+  const token = options.token ?? DEFAULT_TOKEN;
   const handler = createRequestHandler({
     store,
-    token: options.token ?? DEFAULT_TOKEN,
+    token,
     limits: resolveLimits(options.limits),
     clock: options.clock ?? Date.now,
     log: options.log,
@@ -375,28 +486,44 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxWaitingPerNode: options.maxWaitingPerNode,
     maxPullWaitMs: options.maxPullWaitMs,
     waiters,
+    metrics: seen.metrics,
+    changes: seen.changes,
+    metricsRoute: options.metrics === true,
+    console: consoleAssets,
   });
   const clock = options.clock ?? Date.now;
   const sweeps = [
     options.processingTimeoutMs === undefined
       ? () => undefined
-      : sweepStuck(store, options.processingTimeoutMs, clock, options.log, waiters),
-    sweepProcessed(store, options.retainProcessedMs ?? DEFAULT_RETENTION_MS, clock, options.log),
+      : sweepStuck(store, options.processingTimeoutMs, clock, options.log, waiters, seen),
+    sweepProcessed(store, options.retainProcessedMs ?? DEFAULT_RETENTION_MS, clock, options.log, seen),
   ];
   const stopSweeping = () => {
     for (const stop of sweeps) stop();
   };
   const server = httpServer(limits, handler);
   if (options.log) logDrops(server, limits.maxConnections, options.log);
+  const metricsOn = typeof options.metrics === 'object' ? options.metrics : undefined;
+  const metricsServer = metricsOn && metricsListener(limits, seen.metrics, store, clock);
   let port: number;
+  let metricsUrl: string | undefined;
   try {
     ({ port } = await listen(server, options.port ?? 0, host));
+    if (metricsServer && metricsOn) {
+      const metricsHost = metricsOn.host ?? '127.0.0.1';
+      const { port: own } = await listen(metricsServer, metricsOn.port, metricsHost);
+      metricsUrl = `${formatUrl(metricsHost, own)}/metrics`;
+    }
   } catch (error) {
     // A store this call opened from a URL is this call's to close.
     stopSweeping();
+    server.close();
+    metricsServer?.close();
     if (typeof options.store === 'string') await store.close?.();
     throw error;
   }
+  const url = formatUrl(host, port);
+  if (options.metrics === true) metricsUrl = `${url}/metrics`;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
@@ -417,9 +544,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         resolve();
       });
       server.closeIdleConnections();
+      if (metricsServer) {
+        metricsServer.close();
+        metricsServer.closeAllConnections();
+      }
     }).then(() => {
       stopSweeping();
+      seen.changes.close();
       return store.close?.();
     }));
-  return Object.freeze({ url: formatUrl(host, port), host, port, close });
+  return Object.freeze({
+    url,
+    host,
+    port,
+    ...(metricsUrl === undefined ? {} : { metricsUrl }),
+    ...(consoleAssets ? { consoleUrl: `${url}/console/` } : {}),
+    close,
+  });
 }

@@ -133,6 +133,7 @@ const PROMISE_SITES: Record<
   nackMany: { method: 'PATCH', path: '/messageQueue/batch/nack' },
   extensions: { method: 'GET', path: '/' },
   recoverStuck: { method: 'GET', path: '/messages' },
+  summary: { method: 'GET', path: '/messageQueue/summary' },
 };
 
 function observe<T>(run: () => Result<T, SciroccoError>): Observable<T> {
@@ -303,6 +304,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       nackMany: (ids, opts = {}) => call('nackMany', opts, () => settledNow('nackMany', ids, opts)),
       extensions: (opts) => call('extensions', opts, () => engine.extensions()),
       recoverStuck: (opts) => recoverStuck(core, clock, opts),
+      summary: (opts) => call('summary', opts, () => engine.summary()),
       close: () => undefined,
       toString: () => `SciroccoClient(memory:, node ${node})`,
       toJSON: () => ({ url: 'memory:', node }),

@@ -2,12 +2,13 @@ import { Err, None, Ok, Some, type Option, type Result } from 'ts-results-es';
 import type { ListOptions, PushOptions, ServerInfo } from '../client/client-core.js';
 import type { SciroccoError } from '../client/scirocco-error.js';
 import { callError, invalidArgument, statusError, type CallSite } from '../client/status-error.js';
-import { validateListLimit, validatePush } from '../client/validate-input.js';
+import { validateListLimit, validateListStatus, validatePush } from '../client/validate-input.js';
 import { encodePayload, type EncodedPayload } from '../protocol/encode-payload.js';
 import { MemoryMessages } from '../protocol/memory-messages.js';
 import type { SciroccoMessage } from '../protocol/message-metadata.js';
 import { createObjectIdGenerator } from '../protocol/object-id.js';
 import { payloadLimitBytes, type QueueLimits } from '../protocol/queue-limits.js';
+import { summarizeGroups, type QueueSummary } from '../protocol/queue-summary.js';
 import { SERVER_INFO } from '../protocol/server-info.js';
 import type { ServerExtensions } from '../protocol/server-extensions.js';
 import type { StoredMessage, StoredPayload } from '../protocol/stored-message.js';
@@ -42,6 +43,10 @@ function sizeOf(encoded: EncodedPayload): number {
 export class MemoryEngine {
   private readonly messages = new MemoryMessages();
   private readonly nextId: () => string;
+  /** What the queue counted since it was made, as the server's summary totals it. */
+  private readonly totals = { pushed: 0, claimed: 0, acked: 0, nacked: 0, recovered: 0 };
+  /** Grows with every change, as the server's summary version does. */
+  private version = 0;
   /** The pulls that wait for a message, by node, oldest first (long polling). */
   private readonly watchers = new Map<string, Set<() => void>>();
 
@@ -143,12 +148,14 @@ export class MemoryEngine {
       payload: stored(encoded),
     };
     this.messages.insert(message);
+    this.count('pushed', 1);
     this.due(message);
     return Ok(this.view<T>(message));
   }
 
   pull<T>(node: string): Result<Option<SciroccoMessage<T>>, SciroccoError> {
     const claimed = this.messages.claimNextDue(node, this.now());
+    this.count('claimed', claimed ? 1 : 0);
     return Ok(claimed ? Some(this.view<T>(claimed)) : None);
   }
 
@@ -156,6 +163,7 @@ export class MemoryEngine {
   pullMany<T>(node: string, max: number): Result<SciroccoMessage<T>[], SciroccoError> {
     const most = this.plain ? 1 : this.limits.maxListMessages;
     const claimed = this.messages.claimDue(node, this.now(), Math.min(max, most));
+    this.count('claimed', claimed.length);
     return Ok(claimed.map((message) => this.view<T>(message)));
   }
 
@@ -167,7 +175,9 @@ export class MemoryEngine {
         path: `/messageQueue/${valid}/ack`,
         messageId: valid,
       } as const;
-      return this.found<T>(site, this.messages.ack(valid, node, this.now()));
+      const acked = this.messages.ack(valid, node, this.now());
+      this.count('acked', acked ? 1 : 0);
+      return this.found<T>(site, acked);
     });
   }
 
@@ -192,6 +202,7 @@ export class MemoryEngine {
       const now = this.now();
       const dueAt = delayMs > 0 ? new Date(now.getTime() + delayMs) : undefined;
       const nacked = this.messages.nack(valid, node, now, dueAt);
+      this.count('nacked', nacked ? 1 : 0);
       if (nacked) this.due(nacked);
       return this.found<T>(site, nacked);
     });
@@ -210,6 +221,31 @@ export class MemoryEngine {
       maxBatchAck: this.limits.maxListMessages,
       maxBatchPush: this.limits.maxListMessages,
       maxBatchPushKb: this.limits.batchKb,
+      summary: true,
+    });
+  }
+
+  /** Counts `n` messages of a kind of change (none: a change that counts no message), and the change. */
+  private count(counter: keyof MemoryEngine['totals'] | undefined, n: number): number {
+    if (n <= 0) return n;
+    if (counter) this.totals[counter] += n;
+    this.version++;
+    return n;
+  }
+
+  /**
+   * The summary extension, as the server answers it; it answers at once (a wait for the next
+   * change is the server's: in virtual time, poll on the scheduler instead).
+   */
+  summary(): Result<QueueSummary, SciroccoError> {
+    const site = { operation: 'summary', method: 'GET', path: '/messageQueue/summary' } as const;
+    if (this.plain) return Err(statusError(site, 404, { message: 'Not Found' }));
+    const at = this.now();
+    return Ok({
+      nodes: summarizeGroups(this.messages.statusGroups(), at),
+      totals: { ...this.totals },
+      version: this.version,
+      at,
     });
   }
 
@@ -225,8 +261,14 @@ export class MemoryEngine {
   list<T>(node: string, options: Omit<ListOptions, 'signal'>): Result<SciroccoMessage<T>[], SciroccoError> {
     const limit = validateListLimit(options.limit);
     if (limit.isErr()) return Err(invalidArgument('list', limit.error));
+    const status = validateListStatus(options.status);
+    if (status.isErr()) return Err(invalidArgument('list', status.error));
     const max = Math.min(limit.value ?? this.limits.maxListMessages, this.limits.maxListMessages);
-    return Ok(this.messages.list(node, max).map((message) => this.view<T>(message)));
+    // A plain queue lists every status, as the original does; the client keeps those of `status`.
+    const listed = this.messages.list(node, max, this.plain ? undefined : status.value);
+    return Ok(
+      listed.filter((m) => status.value === undefined || m.status === status.value).map((m) => this.view<T>(m)),
+    );
   }
 
   updatePayload<T>(node: string, id: unknown, payload: unknown): Result<SciroccoMessage<T>, SciroccoError> {
@@ -241,20 +283,22 @@ export class MemoryEngine {
       } as const;
       if (this.tooLarge(encoded.value))
         return Err(statusError(site, 413, { message: 'request entity too large' }));
-      return this.found<T>(site, this.messages.updatePayload(valid, node, stored(encoded.value), this.now()));
+      const updated = this.messages.updatePayload(valid, node, stored(encoded.value), this.now());
+      this.count(undefined, updated ? 1 : 0);
+      return this.found<T>(site, updated);
     });
   }
 
   deleteOne(node: string, id: unknown): Result<number, SciroccoError> {
-    return this.withId('delete', id).map((valid) => this.messages.deleteOne(valid, node));
+    return this.withId('delete', id).map((valid) => this.count(undefined, this.messages.deleteOne(valid, node)));
   }
 
   deleteAll(node: string): Result<number, SciroccoError> {
-    return Ok(this.messages.deleteMine(node));
+    return Ok(this.count(undefined, this.messages.deleteMine(node)));
   }
 
   wipe(): Result<number, SciroccoError> {
-    return Ok(this.messages.wipe());
+    return Ok(this.count(undefined, this.messages.wipe()));
   }
 
   info(): Result<ServerInfo, SciroccoError> {

@@ -19,6 +19,7 @@ describe('client.extensions() and client.nack()', () => {
       maxBatchAck: 100,
       maxBatchPush: 100,
       maxBatchPushKb: 1024,
+      summary: true,
     });
     const original = await stubServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });

@@ -333,5 +333,51 @@ export function describeMessageStore(name: string, create: () => MessageStore | 
       await store.deleteOne(late.id, 'aa');
       expect(await next(100)).toBeUndefined();
     });
+
+    it('list with a status: only those, oldest first, up to the limit, as source or destination', async () => {
+      const store = await fresh();
+      const mine = [
+        message({ nodeSource: 'aa', nodeDestination: 'bb' }),
+        message({ nodeSource: 'bb', nodeDestination: 'aa' }),
+        message({ nodeSource: 'aa', nodeDestination: 'bb' }),
+        message({ nodeSource: 'bb', nodeDestination: 'aa' }),
+      ];
+      for (const m of mine) await store.insert(m);
+      await store.insert(message({ nodeSource: 'cc', nodeDestination: 'dd' }));
+      const claimed = await store.claimNextDue('aa', at(50)); // mine[1]
+      expect(claimed?.id).toBe(mine[1]?.id);
+      const ids = async (status: 'pending' | 'processing' | 'processed', limit = 10) =>
+        (await store.list('aa', limit, status)).map((m) => m.id);
+      expect(await ids('processing')).toEqual([mine[1]?.id]);
+      expect(await ids('pending')).toEqual([mine[0]?.id, mine[2]?.id, mine[3]?.id]);
+      expect(await ids('pending', 2)).toEqual([mine[0]?.id, mine[2]?.id]);
+      expect(await ids('processed')).toEqual([]);
+    });
+
+    it('statusGroups: counts by destination and status, each with its oldest time', async () => {
+      const store = await fresh();
+      const statusGroups = store.statusGroups?.bind(store);
+      if (!statusGroups) throw new Error('the store has no statusGroups');
+      expect(await statusGroups()).toEqual([]);
+      const first = message({ createdTime: at(10) });
+      const second = message({ createdTime: at(20) });
+      const third = message({ createdTime: at(30) });
+      const later = message({ status: 'scheduled', scheduledTime: at(5_000), createdTime: at(40) });
+      const other = message({ nodeDestination: 'cc', createdTime: at(50) });
+      for (const m of [first, second, third, later, other]) await store.insert(m);
+      await store.claimNextDue('bb', at(100)); // first
+      await store.claimNextDue('bb', at(200)); // second
+      await store.ack(second.id, 'bb', at(300));
+      const groups = [...(await statusGroups())].sort((a, b) =>
+        `${a.node} ${a.status}`.localeCompare(`${b.node} ${b.status}`),
+      );
+      expect(groups).toEqual([
+        { node: 'bb', status: 'pending', count: 1, oldest: at(30) },
+        { node: 'bb', status: 'processed', count: 1, oldest: at(300) },
+        { node: 'bb', status: 'processing', count: 1, oldest: at(100) },
+        { node: 'bb', status: 'scheduled', count: 1, oldest: at(40) },
+        { node: 'cc', status: 'pending', count: 1, oldest: at(50) },
+      ]);
+    });
   });
 }

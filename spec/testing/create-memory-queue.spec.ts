@@ -322,6 +322,7 @@ describe('createMemoryQueue: the extensions, in virtual time', () => {
       maxBatchAck: 100,
       maxBatchPush: 100,
       maxBatchPushKb: 1024,
+      summary: true,
     });
     expect((await createMemoryQueue({ plain: true }).client({ node: 'b2' }).extensions()).unwrap()).toEqual({
       nack: false,
