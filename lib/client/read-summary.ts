@@ -52,7 +52,9 @@ export function readSummary(response: TransportResponse): Result<QueueSummary, s
     }
     const at = typeof value.at === 'string' ? new Date(value.at) : new Date(NaN);
     if (!count(value.version) || Number.isNaN(at.getTime())) {
-      return Err(`the summary's version or time is missing: ${describeValue(value.version)}, ${describeValue(value.at)}`);
+      return Err(
+        `the summary's version or time is missing: ${describeValue(value.version)}, ${describeValue(value.at)}`,
+      );
     }
     return Ok({ nodes, totals: totals as QueueTotals, version: value.version, at });
   });

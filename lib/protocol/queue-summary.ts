@@ -120,7 +120,10 @@ const noCounts = (): Record<MessageStatus, number> => ({
  * ```
  */
 export function summarizeGroups(groups: Iterable<StatusGroup>, now: Date): NodeSummary[] {
-  const byNode = new Map<string, { counts: Record<MessageStatus, number>; ages: Partial<Record<MessageStatus, number>> }>();
+  const byNode = new Map<
+    string,
+    { counts: Record<MessageStatus, number>; ages: Partial<Record<MessageStatus, number>> }
+  >();
   for (const group of groups) {
     let node = byNode.get(group.node);
     if (!node) byNode.set(group.node, (node = { counts: noCounts(), ages: {} }));

@@ -1,4 +1,11 @@
-import { Observable, asyncScheduler, from, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  Observable,
+  asyncScheduler,
+  from,
+  type ObservableInput,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import type { Result } from 'ts-results-es';
 import type { SummaryOptions } from '../client/client-core.js';
 import type { SciroccoError } from '../client/scirocco-error.js';
@@ -34,9 +41,7 @@ export interface WatchSummaryOptions {
 }
 
 /** How one summary is asked: `client.summary` or an Observable of its Result. */
-export type AskSummary = (
-  options: SummaryOptions,
-) => ObservableInput<Result<QueueSummary, SciroccoError>>;
+export type AskSummary = (options: SummaryOptions) => ObservableInput<Result<QueueSummary, SciroccoError>>;
 
 /**
  * A cold Observable of the queue's summary, live: the first at once, then each time the queue
@@ -81,7 +86,8 @@ export function watchSummary(ask: AskSummary, options: WatchSummaryOptions = {})
     function askOnce(): void {
       const started = scheduler.now();
       controller = new AbortController();
-      const asked = since === undefined ? { signal: controller.signal } : { since, waitMs, signal: controller.signal };
+      const asked =
+        since === undefined ? { signal: controller.signal } : { since, waitMs, signal: controller.signal };
       answer?.unsubscribe();
       answer = from(ask(asked)).subscribe({
         next: (result) => {

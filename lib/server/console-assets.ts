@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Reply } from './reply.js';
+import type { createRequestHandler } from './create-request-handler.js';
 
 /** The files of the web console, built into `dist/console/` by `npm run build`. */
 const FILES: Readonly<Record<string, string>> = Object.freeze({
@@ -34,8 +35,24 @@ export interface ConsoleAssets {
 const CANDIDATES = ['../console/', '../../dist/console/'];
 
 /**
- * Reads the web console's files. Rejects with an `Error` that says how to build them when they
- * are not there (a checkout that was not built).
+ * Reads the web console's files, to serve them with {@link createRequestHandler}'s `console`
+ * option (`startServer({ console: true })` does it for you). Rejects with an `Error` that says how
+ * to build them when they are not there (a checkout that was not built).
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { createMemoryStore, createRequestHandler, DEFAULT_LIMITS, loadConsoleAssets } from 'scirocco-rx/server';
+ *
+ * const handler = createRequestHandler({
+ *   store: createMemoryStore(),
+ *   token: 'DEFAULT_TOKEN',
+ *   limits: DEFAULT_LIMITS,
+ *   clock: Date.now,
+ *   console: await loadConsoleAssets(),
+ * });
+ * createServer(handler).listen(8000); // the console at http://localhost:8000/console/
+ * ```
  */
 export async function loadConsoleAssets(): Promise<ConsoleAssets> {
   for (const candidate of CANDIDATES) {
@@ -47,7 +64,10 @@ export async function loadConsoleAssets(): Promise<ConsoleAssets> {
       continue;
     }
     const files = new Map(
-      Object.keys(FILES).map((name, at) => [name, { type: FILES[name] as string, body: bodies[at] as Buffer }]),
+      Object.keys(FILES).map((name, at) => [
+        name,
+        { type: FILES[name] as string, body: bodies[at] as Buffer },
+      ]),
     );
     return {
       sizes: Object.fromEntries([...files].map(([name, file]) => [name, file.body.byteLength])),

@@ -9,11 +9,12 @@ export {
 export {
   createServerMetrics,
   DURATION_BUCKETS_SECONDS,
-  metricsExposition,
+  type NodeCounter,
   type ServerMetrics,
 } from './server-metrics.js';
 export { createQueueChanges, type QueueChanges } from './queue-changes.js';
 export { loadConsoleAssets, type ConsoleAssets } from './console-assets.js';
+export type { Reply } from './reply.js';
 export {
   createRequestHandler,
   DEFAULT_MAX_PULL_WAIT_MS,

@@ -4,7 +4,16 @@ import { METADATA_FIELDS } from '../protocol/metadata-fields.js';
 import { PAYLOAD_CONTENT_TYPES } from '../protocol/payload-kind.js';
 import type { StoredMessage } from './message-store.js';
 
-/** An HTTP answer before it is written. */
+/**
+ * An HTTP answer before it is written: what the console's files are served as.
+ *
+ * @example
+ * ```ts
+ * import type { Reply } from 'scirocco-rx/server';
+ *
+ * const reply: Reply = { status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'ok' };
+ * ```
+ */
 export interface Reply {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;

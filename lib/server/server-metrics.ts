@@ -1,17 +1,38 @@
-import { summarizeGroups, type NodeSummary, type QueueTotals, type StatusGroup } from '../protocol/queue-summary.js';
+import {
+  summarizeGroups,
+  type NodeSummary,
+  type QueueTotals,
+  type StatusGroup,
+} from '../protocol/queue-summary.js';
 import type { Reply } from './reply.js';
 import { MESSAGE_STATUSES } from '../protocol/message-status.js';
 
 /**
  * The bounds of the request duration histogram, in seconds: from half a millisecond (a pull of
  * the memory store) to 30 s (a long poll waits up to 20 s by default).
+ *
+ * @example
+ * ```ts
+ * import { DURATION_BUCKETS_SECONDS } from 'scirocco-rx/server';
+ *
+ * console.log(DURATION_BUCKETS_SECONDS.at(-1)); // 30
+ * ```
  */
 export const DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ]);
 
-/** The counters a server keeps per destination node. */
-type NodeCounter = 'pushed' | 'claimed' | 'acked' | 'nacked';
+/**
+ * The counters a server keeps per destination node (`scirocco_messages_<counter>_total`).
+ *
+ * @example
+ * ```ts
+ * import type { NodeCounter } from 'scirocco-rx/server';
+ *
+ * const counter: NodeCounter = 'acked';
+ * ```
+ */
+export type NodeCounter = 'pushed' | 'claimed' | 'acked' | 'nacked';
 
 /**
  * What a server counts as it answers: requests by operation and answer status with their
@@ -83,7 +104,9 @@ export function createServerMetrics(): ServerMetrics {
   let storeErrors = 0;
 
   const counterSamples = (name: string, counts: Map<string, number>, labelName: string) =>
-    [...counts.keys()].sort().map((key) => `${name}{${labelName}="${label(key)}"} ${number(counts.get(key) ?? 0)}`);
+    [...counts.keys()]
+      .sort()
+      .map((key) => `${name}{${labelName}="${label(key)}"} ${number(counts.get(key) ?? 0)}`);
 
   return {
     request(operation, status, seconds) {
@@ -219,4 +242,3 @@ export async function metricsExposition(
     body: metrics.exposition(nodes),
   };
 }
-

@@ -280,8 +280,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
     get: (id, node) => read(() => row(get.get({ id, node }))),
     list: (node, limit, status) =>
       read(() =>
-        (status === undefined ? list.all({ node, limit }) : listOfStatus.all({ node, limit, status }))
-          .map((found) => fromRow(found as Row)),
+        (status === undefined ? list.all({ node, limit }) : listOfStatus.all({ node, limit, status })).map(
+          (found) => fromRow(found as Row),
+        ),
       ),
     statusGroups: () => read(() => (statusGroups.all() as StatusGroupRow[]).map(statusGroupOfRow)),
     updatePayload: async (id, source, payload, now) =>

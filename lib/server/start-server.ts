@@ -252,9 +252,7 @@ function checkOptions(options: ServerOptions): ConnectionLimits {
   if (typeof metrics === 'object') {
     const metricsPort = (metrics as Partial<MetricsListener>).port;
     if (!Number.isInteger(metricsPort) || (metricsPort as number) < 0 || (metricsPort as number) > 65535) {
-      throw new RangeError(
-        `metrics.port must be a whole number from 0 to 65535, got ${String(metricsPort)}`,
-      );
+      throw new RangeError(`metrics.port must be a whole number from 0 to 65535, got ${String(metricsPort)}`);
     }
   }
   return limits;
@@ -339,7 +337,7 @@ function sweepProcessed(
     periodOf(retainMs, 60_000),
     async () => {
       const before = new Date(clock() - retainMs);
-      for (let deleted = 1_000; deleted === 1_000; ) {
+      for (let deleted = 1_000; deleted === 1_000;) {
         deleted = await purge(before, 1_000);
         if (deleted > 0) seen.changes.changed();
       }
@@ -503,16 +501,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   const server = httpServer(limits, handler);
   if (options.log) logDrops(server, limits.maxConnections, options.log);
-  const metricsOn = typeof options.metrics === 'object' ? options.metrics : undefined;
-  const metricsServer = metricsOn && metricsListener(limits, seen.metrics, store, clock);
+  const ownMetrics =
+    typeof options.metrics === 'object'
+      ? {
+          listener: metricsListener(limits, seen.metrics, store, clock),
+          port: options.metrics.port,
+          host: options.metrics.host ?? '127.0.0.1',
+        }
+      : undefined;
+  const metricsServer = ownMetrics?.listener;
   let port: number;
   let metricsUrl: string | undefined;
   try {
     ({ port } = await listen(server, options.port ?? 0, host));
-    if (metricsServer && metricsOn) {
-      const metricsHost = metricsOn.host ?? '127.0.0.1';
-      const { port: own } = await listen(metricsServer, metricsOn.port, metricsHost);
-      metricsUrl = `${formatUrl(metricsHost, own)}/metrics`;
+    if (ownMetrics) {
+      const { port: own } = await listen(ownMetrics.listener, ownMetrics.port, ownMetrics.host);
+      metricsUrl = `${formatUrl(ownMetrics.host, own)}/metrics`;
     }
   } catch (error) {
     // A store this call opened from a URL is this call's to close.

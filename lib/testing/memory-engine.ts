@@ -267,7 +267,9 @@ export class MemoryEngine {
     // A plain queue lists every status, as the original does; the client keeps those of `status`.
     const listed = this.messages.list(node, max, this.plain ? undefined : status.value);
     return Ok(
-      listed.filter((m) => status.value === undefined || m.status === status.value).map((m) => this.view<T>(m)),
+      listed
+        .filter((m) => status.value === undefined || m.status === status.value)
+        .map((m) => this.view<T>(m)),
     );
   }
 
@@ -290,7 +292,9 @@ export class MemoryEngine {
   }
 
   deleteOne(node: string, id: unknown): Result<number, SciroccoError> {
-    return this.withId('delete', id).map((valid) => this.count(undefined, this.messages.deleteOne(valid, node)));
+    return this.withId('delete', id).map((valid) =>
+      this.count(undefined, this.messages.deleteOne(valid, node)),
+    );
   }
 
   deleteAll(node: string): Result<number, SciroccoError> {

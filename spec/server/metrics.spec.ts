@@ -95,7 +95,8 @@ describe('GET /metrics (Prometheus)', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     const families = parse(res.body.toString());
-    const messages = (node: string, status: string) => sample(families, 'scirocco_messages', { node, status });
+    const messages = (node: string, status: string) =>
+      sample(families, 'scirocco_messages', { node, status });
     expect([
       messages('b2', 'pending'),
       messages('b2', 'processing'),
@@ -122,9 +123,12 @@ describe('GET /metrics (Prometheus)', () => {
 
     const requests = (operation: string, code: string) =>
       sample(families, 'scirocco_http_requests_total', { operation, code });
-    expect([requests('push', '201'), requests('pull', '200'), requests('ack', '200'), requests('nack', '200')]).toEqual(
-      [5, 3, 1, 1],
-    );
+    expect([
+      requests('push', '201'),
+      requests('pull', '200'),
+      requests('ack', '200'),
+      requests('nack', '200'),
+    ]).toEqual([5, 3, 1, 1]);
     expect(families.get('scirocco_http_request_duration_seconds')?.type).toBe('HISTOGRAM');
     const push = histogramOf(res.body.toString(), 'scirocco_http_request_duration_seconds', 'push');
     expect(Number(push.count)).toBe(5);
@@ -133,10 +137,10 @@ describe('GET /metrics (Prometheus)', () => {
     expect(Number(push.sum)).toBeGreaterThan(0);
 
     // The summary extension counts the same.
-    const summary = (await send(server.url, { path: '/messageQueue/summary' })).json() as {
+    const summary = (await send(server.url, { path: '/messageQueue/summary' })).json<{
       nodes: { node: string; counts: Record<string, number> }[];
       totals: Record<string, number>;
-    };
+    }>();
     expect(summary.nodes.map((node) => [node.node, node.counts])).toEqual([
       ['b2', { scheduled: 0, pending: 1, processing: 1, processed: 1 }],
       ['c3', { scheduled: 0, pending: 2, processing: 0, processed: 0 }],

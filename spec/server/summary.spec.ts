@@ -16,7 +16,7 @@ describe('the summary extension: GET /messageQueue/summary', () => {
   const summary = async (query = '') => {
     const res = await send(srv.url, { path: `/messageQueue/summary${query}` });
     expect(res.status).toBe(200);
-    return res.json() as Summary;
+    return res.json<Summary>();
   };
 
   it('counts every destination by status; the version grows with each change', async () => {
@@ -88,7 +88,7 @@ describe('the summary extension: GET /messageQueue/summary', () => {
     for (const n of [1, 2, 3]) ids.push(idOf(await a1.push('b2', `m${String(n)}`)));
     await b2.pull();
     const listed = (query: string) =>
-      b2.list(query).then((res) => (res.json() as { _id?: string; id?: string }[]).map((item) => item._id));
+      b2.list(query).then((res) => res.json<{ _id?: string }[]>().map((item) => item._id));
     expect(await listed('?status=processing')).toEqual([ids[0]]);
     expect(await listed('?status=pending')).toEqual([ids[1], ids[2]]);
     expect(await listed('?status=pending&limit=1')).toEqual([ids[1]]);
@@ -107,6 +107,6 @@ describe('the summary extension on a plain server', () => {
     expect((await send(srv.url, { path: '/messageQueue/summary' })).status).toBe(404);
     await nodeClient(srv.url, 'a1').push('b2', 'x');
     const res = await nodeClient(srv.url, 'b2').list('?status=processed');
-    expect((res.json() as unknown[]).length).toBe(1);
+    expect(res.json<unknown[]>().length).toBe(1);
   });
 });
