@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Reply } from './reply.js';
-import type { createRequestHandler } from './create-request-handler.js';
 
 /** The files of the web console, built into `dist/console/` by `npm run build`. */
 const FILES: Readonly<Record<string, string>> = Object.freeze({
@@ -35,7 +34,7 @@ export interface ConsoleAssets {
 const CANDIDATES = ['../console/', '../../dist/console/'];
 
 /**
- * Reads the web console's files, to serve them with {@link createRequestHandler}'s `console`
+ * Reads the web console's files, to serve them with the `console` option of `createRequestHandler`
  * option (`startServer({ console: true })` does it for you). Rejects with an `Error` that says how
  * to build them when they are not there (a checkout that was not built).
  *
