@@ -34,8 +34,8 @@ export interface ConsoleAssets {
 const CANDIDATES = ['../console/', '../../dist/console/'];
 
 /**
- * Reads the web console's files, to serve them with the `console` option of `createRequestHandler`
- * option (`startServer({ console: true })` does it for you). Rejects with an `Error` that says how
+ * Reads the web console's files, to serve them with the `console` option of
+ * `createRequestHandler` (`startServer({ console: true })` does it for you). Rejects with an `Error` that says how
  * to build them when they are not there (a checkout that was not built).
  *
  * @example
