@@ -63,6 +63,16 @@ Options:
                     default 20s)
       --plain       serve the original protocol only, no extension: to test
                     clients against it
+      --console     serve the web console at /console/ on the same port: the
+                    queue live, and actions on it; it asks for the token
+                    (env SCIROCCO_CONSOLE=1)
+      --metrics     serve Prometheus metrics at /metrics on the same port,
+                    behind the token (as is, or 'Bearer TOKEN')
+                    (env SCIROCCO_METRICS=1)
+      --metrics-listen HOST:PORT
+                    serve the metrics on an address of their own instead,
+                    without a token, such as 127.0.0.1:9464
+                    (env SCIROCCO_METRICS_LISTEN)
   -v, --verbose     log one line per request to stderr (never a header)
   -h, --help        show this help
 
@@ -166,6 +176,20 @@ interface ServeSettings {
   readonly cors: CorsOrigins | undefined;
   readonly connections: ConnectionOptions;
   readonly store: string;
+  readonly console: boolean;
+  readonly metrics: ServerOptions['metrics'];
+}
+
+const isOn = (text: string | undefined) => text !== undefined && ['1', 'true', 'yes', 'on'].includes(text);
+
+/** `HOST:PORT` (`[::1]:9464` for IPv6), or a usage error naming `from`. */
+function parseListen(text: string, from: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
+  const host = match?.[1] ?? match?.[2];
+  if (!match || host === undefined) {
+    throw new UsageError(`${from} must be HOST:PORT, such as 127.0.0.1:9464, got ${JSON.stringify(text)}`);
+  }
+  return { host, port: parsePort(match[3] ?? '', from) };
 }
 
 function corsOrigins(values: readonly string[], { corsPolicy }: Server): CorsOrigins | undefined {
@@ -187,6 +211,9 @@ const SERVE_OPTIONS = {
   store: { type: 'string' },
   verbose: { type: 'boolean', short: 'v', default: false },
   plain: { type: 'boolean', default: false },
+  console: { type: 'boolean', default: false },
+  metrics: { type: 'boolean', default: false },
+  'metrics-listen': { type: 'string' },
   ...Object.fromEntries(CONNECTION_FLAGS.map(([flag]) => [flag, { type: 'string' } as const])),
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -194,6 +221,15 @@ const SERVE_OPTIONS = {
 /** The flags as given: parsed before the server's modules load, so that `--help` needs none. */
 function parseFlags(args: readonly string[]) {
   return parseArguments({ args: [...args], options: SERVE_OPTIONS, allowPositionals: false }).values;
+}
+
+/** The metrics: on a listener of their own, on the server's port, or none. */
+function metricsOption(values: ReturnType<typeof parseFlags>, env: CommandIo['env']): ServerOptions['metrics'] {
+  const listen = values['metrics-listen'];
+  if (listen !== undefined) return parseListen(listen, '--metrics-listen');
+  if (values.metrics) return true;
+  if (env.SCIROCCO_METRICS_LISTEN) return parseListen(env.SCIROCCO_METRICS_LISTEN, 'SCIROCCO_METRICS_LISTEN');
+  return isOn(env.SCIROCCO_METRICS) ? true : undefined;
 }
 
 function readSettings(
@@ -218,6 +254,8 @@ function readSettings(
     cors: corsOrigins(values.cors ?? (env.SCIROCCO_CORS ? [env.SCIROCCO_CORS] : []), server),
     connections: connectionOptions(values, env),
     store: values.store ?? (env.SCIROCCO_STORE || 'memory'),
+    console: values.console || isOn(env.SCIROCCO_CONSOLE),
+    metrics: metricsOption(values, env),
   };
 }
 
@@ -263,6 +301,8 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
       limits,
       ...settings.connections,
       ...(settings.plain ? { plain: true } : {}),
+      ...(settings.console ? { console: true } : {}),
+      ...(settings.metrics === undefined ? {} : { metrics: settings.metrics }),
       ...(settings.cors === undefined ? {} : { cors: settings.cors }),
       ...(settings.verbose
         ? {
@@ -289,6 +329,8 @@ export async function serveCommand(args: readonly string[], io: CommandIo): Prom
     return EXIT.failed;
   }
   io.stdout(`listening on ${server.url}\n`);
+  if (server.consoleUrl !== undefined) io.stderr(`console: ${server.consoleUrl}\n`);
+  if (server.metricsUrl !== undefined) io.stderr(`metrics: ${server.metricsUrl}\n`);
   io.stderr(
     settings.store === 'memory' || settings.store === 'memory:'
       ? 'store: memory (messages are lost when the server stops; keep them with --store sqlite:./scirocco.db)\n'
