@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, listening } from '../support/cli.js';
+import { cli, listening, until } from '../support/cli.js';
 import { built, ROOT } from '../support/dist.js';
 import { nodeClient, send } from '../support/http.js';
 
@@ -195,6 +195,16 @@ describe('scirocco serve', () => {
       'scirocco serve: --max-pull-wait must be a duration such as 10s or 500ms, or off, got "forever"\nTry \'scirocco serve --help\'.\n',
       {},
     ],
+    [
+      ['serve', '--metrics-listen', '9464'],
+      'scirocco serve: --metrics-listen must be HOST:PORT, such as 127.0.0.1:9464, got "9464"\nTry \'scirocco serve --help\'.\n',
+      {},
+    ],
+    [
+      ['serve'],
+      'scirocco serve: SCIROCCO_METRICS_LISTEN must be a port number from 0 to 65535, got "70000"\nTry \'scirocco serve --help\'.\n',
+      { SCIROCCO_METRICS_LISTEN: 'localhost:70000' },
+    ],
     [['frobnicate'], 'scirocco: unknown command "frobnicate"\nTry \'scirocco --help\'.\n', {}],
     [['pul'], 'scirocco: unknown command "pul" (did you mean pull?)\nTry \'scirocco --help\'.\n', {}],
     [['--bogus'], "scirocco: unknown option --bogus\nTry 'scirocco --help'.\n", {}],
@@ -237,6 +247,52 @@ describe('scirocco serve', () => {
     expect((await send(url)).headers['scirocco-extensions']).not.toContain('long-poll');
     off.child.kill('SIGTERM');
     expect(await off.exit).toBe(0);
+  });
+
+  it('serves the console with --console and the metrics with --metrics, saying where on stderr', async () => {
+    const run = cli(['serve', '--port', '0', '--console', '--metrics']);
+    const url = await listening(run);
+    const page = await send(url, { path: '/console/', anonymous: true });
+    expect([page.status, page.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect((await send(url, { path: '/console/console.js', anonymous: true })).status).toBe(200);
+    const redirect = await send(url, { path: '/console', anonymous: true });
+    expect([redirect.status, redirect.headers.location]).toEqual([301, '/console/']);
+    expect((await send(url, { path: '/metrics', anonymous: true })).status).toBe(403);
+    expect((await send(url, { path: '/metrics' })).body.toString()).toContain(
+      '# TYPE scirocco_messages gauge',
+    );
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    expect(run.stderr()).toContain(`console: ${url}/console/\nmetrics: ${url}/metrics\n`);
+    // Neither is served unless asked.
+    const plain = cli(['serve', '--port', '0']);
+    const plainUrl = await listening(plain);
+    expect((await send(plainUrl, { path: '/console/' })).status).toBe(404);
+    expect((await send(plainUrl, { path: '/metrics' })).status).toBe(404);
+    plain.child.kill('SIGTERM');
+    expect(await plain.exit).toBe(0);
+  });
+
+  it('serves the metrics on an address of their own with --metrics-listen or SCIROCCO_METRICS_LISTEN', async () => {
+    for (const [args, env] of [
+      [['--metrics-listen', '127.0.0.1:0'], {}],
+      [[], { SCIROCCO_METRICS_LISTEN: '127.0.0.1:0' }],
+    ] as const) {
+      const run = cli(['serve', '--port', '0', ...args], env);
+      const url = await listening(run);
+      const metricsUrl = await until(
+        run,
+        'the metrics line',
+        () => /metrics: (\S+)\n/.exec(run.stderr())?.[1],
+      );
+      expect(new URL(metricsUrl).origin).not.toBe(url);
+      const { origin } = new URL(metricsUrl);
+      expect((await send(origin, { path: '/metrics', anonymous: true })).status).toBe(200);
+      expect((await send(url, { path: '/metrics' })).status).toBe(404);
+      run.child.kill('SIGTERM');
+      expect(await run.exit).toBe(0);
+    }
   });
 
   it('exits 1 when the port is taken', async () => {
