@@ -224,7 +224,10 @@ function parseFlags(args: readonly string[]) {
 }
 
 /** The metrics: on a listener of their own, on the server's port, or none. */
-function metricsOption(values: ReturnType<typeof parseFlags>, env: CommandIo['env']): ServerOptions['metrics'] {
+function metricsOption(
+  values: ReturnType<typeof parseFlags>,
+  env: CommandIo['env'],
+): ServerOptions['metrics'] {
   const listen = values['metrics-listen'];
   if (listen !== undefined) return parseListen(listen, '--metrics-listen');
   if (values.metrics) return true;

@@ -25,6 +25,12 @@ export const HEADERS = Object.freeze({
   processingTime: 'Scirocco-Processing-Time',
   processedTime: 'Scirocco-Processed-Time',
   errorTime: 'Scirocco-Error-Time',
+  /**
+   * The trace context of the push that made the message (a W3C `traceparent` value): sent by a
+   * producer with tracing on, kept by a server with the `trace-context` extension and returned
+   * with the message; the original ignores it.
+   */
+  traceParent: 'Scirocco-Trace-Parent',
 } as const);
 
 /** One of the scirocco header names in {@link HEADERS}. */

@@ -32,6 +32,12 @@ export interface MessageMetadata {
   readonly processedTime?: Date;
   /** Part of the server's field list, never set by it. */
   readonly errorTime?: Date;
+  /**
+   * The trace context (W3C `traceparent`) of the push that made the message, where the producer
+   * traced it and the server keeps it (the `trace-context` extension): the consumer's spans link to
+   * it.
+   */
+  readonly traceParent?: string;
 }
 
 /**

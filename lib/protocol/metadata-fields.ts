@@ -37,6 +37,7 @@ export const METADATA_FIELDS: readonly MetadataField[] = Object.freeze([
   field('processingTime', HEADERS.processingTime, 'processing_time', 'date'),
   field('processedTime', HEADERS.processedTime, 'processed_time', 'date'),
   field('errorTime', HEADERS.errorTime, 'error_time', 'date'),
+  field('traceParent', HEADERS.traceParent, 'trace_parent', 'text'),
 ]);
 
 const EXPECTED: Record<FieldType, string> = {

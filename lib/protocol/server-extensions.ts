@@ -45,6 +45,12 @@ export interface ServerExtensions {
    * and may wait for the next change (`?since=VERSION&wait=MS`, where the server long-polls).
    */
   readonly summary?: boolean;
+  /**
+   * A push's `Scirocco-Trace-Parent` header (a W3C `traceparent`) is kept with its message and
+   * returned with it (a header of single-message answers, `trace_parent` in list items), so that a
+   * consumer's spans link to the producer's.
+   */
+  readonly traceContext?: boolean;
 }
 
 /**
@@ -95,6 +101,7 @@ export const WAIT_ID_HEADER = 'Scirocco-Wait-Id';
  * formatExtensions({ nack: true, maxBatchAck: 100 }); // 'nack, batch-ack=100'
  * formatExtensions({ nack: true, maxBatchPush: 100, maxBatchPushKb: 1024 }); // 'nack, batch-push=100, batch-push-kb=1024'
  * formatExtensions({ nack: true, summary: true }); // 'nack, summary'
+ * formatExtensions({ nack: true, traceContext: true }); // 'nack, trace-context'
  * ```
  */
 export function formatExtensions(extensions: ServerExtensions): string {
@@ -113,6 +120,7 @@ export function formatExtensions(extensions: ServerExtensions): string {
   if (extensions.maxBatchPushKb !== undefined)
     names.push(`batch-push-kb=${String(extensions.maxBatchPushKb)}`);
   if (extensions.summary === true) names.push('summary');
+  if (extensions.traceContext === true) names.push('trace-context');
   return names.join(', ');
 }
 
@@ -130,6 +138,7 @@ export function formatExtensions(extensions: ServerExtensions): string {
 export function parseExtensions(header: string | undefined): ServerExtensions {
   let nack = false;
   let summary = false;
+  let traceContext = false;
   const numbers: {
     processingTimeoutMs?: number;
     maxWaitingPerNode?: number;
@@ -143,6 +152,7 @@ export function parseExtensions(header: string | undefined): ServerExtensions {
     const [name = '', value] = item.trim().toLowerCase().split('=');
     if (name === 'nack') nack = true;
     if (name === 'summary' && value === undefined) summary = true;
+    if (name === 'trace-context' && value === undefined) traceContext = true;
     const number = value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
     if (number === undefined) continue;
     if (name === 'processing-timeout') numbers.processingTimeoutMs = number;
@@ -153,5 +163,5 @@ export function parseExtensions(header: string | undefined): ServerExtensions {
     if (name === 'batch-push' && number > 0) numbers.maxBatchPush = number;
     if (name === 'batch-push-kb' && number > 0) numbers.maxBatchPushKb = number;
   }
-  return { nack, ...numbers, ...(summary ? { summary } : {}) };
+  return { nack, ...numbers, ...(summary ? { summary } : {}), ...(traceContext ? { traceContext } : {}) };
 }

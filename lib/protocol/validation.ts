@@ -13,6 +13,19 @@ import { Err, Ok, type Result } from 'ts-results-es';
 export const NODE_ID_PATTERN = /^[0-9a-fA-F]+$/;
 
 /**
+ * A W3C trace context `traceparent` value of version 00: `00-<trace id>-<span id>-<flags>`, the
+ * ids not all zeros (checked apart), in lowercase hexadecimal.
+ *
+ * @example
+ * ```ts
+ * import { TRACE_PARENT_PATTERN } from 'scirocco-rx';
+ *
+ * TRACE_PARENT_PATTERN.test('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'); // true
+ * ```
+ */
+export const TRACE_PARENT_PATTERN = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
  * Message ids are MongoDB ObjectIds: 24 hexadecimal characters.
  *
  * @example

@@ -40,6 +40,7 @@ const ALLOWED_HEADERS = [
   HEADERS.payloadType,
   HEADERS.status,
   HEADERS.scheduledTime,
+  HEADERS.traceParent,
   WAIT_ID_HEADER,
 ].join(', ');
 

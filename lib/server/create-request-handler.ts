@@ -16,7 +16,7 @@ import type { MessageStore, StoredMessage, StoredPayload } from './message-store
 import { claimOrWait } from './claim-or-wait.js';
 import { createObjectIdGenerator } from '../protocol/object-id.js';
 import { EXTENSIONS_HEADER, formatExtensions, WAIT_ID_HEADER } from '../protocol/server-extensions.js';
-import { readPushFields, type PushFields } from './push-fields.js';
+import { readPushFields, readTraceParent, type PushFields } from './push-fields.js';
 import { readBatchPush } from './read-batch-push.js';
 import { hasBody, isBodyFailure, readBody, type RequestBody } from './read-body.js';
 import { batchItemId, readBatchIds } from './read-batch-ids.js';
@@ -387,6 +387,11 @@ function createActions(
     }
   };
 
+  /** The fields of a push with its trace context, where the server keeps it (not plain). */
+  const traced = (fields: PushFields, req: IncomingMessage): PushFields => {
+    const traceParent = options.plain === true ? undefined : readTraceParent(req.headers);
+    return traceParent === undefined ? fields : { ...fields, traceParent };
+  };
   /** Stores one message that a push or a batch push checked, within the bound of its node. */
   const store1 = async (
     fields: PushFields,
@@ -410,7 +415,7 @@ function createActions(
     const fields = readPushFields(req.headers, contentType, now.getTime());
     if (fields.isErr()) return fields.error;
     // The exact Content-Type check guarantees a parsed body here.
-    const stored = await store1(fields.value, asStoredPayload(body), now);
+    const stored = await store1(traced(fields.value, req), asStoredPayload(body), now);
     return isReply(stored) ? stored : messageReply(201, stored, true);
   };
   /**
@@ -418,12 +423,15 @@ function createActions(
    * stored together (the store groups the writes made at once), in the order sent: one answer item
    * per message.
    */
-  const batchPush: Action = async ({ body, node, now }) => {
+  const batchPush: Action = async ({ body, node, now, req }) => {
     const items = readBatchPush(body, node, limits, now.getTime());
     if (isReply(items)) return items;
+    // The batch's trace context is each of its messages'.
     const outcomes = await Promise.all(
       items.map((item) =>
-        'refused' in item ? Promise.resolve(item.refused) : store1(item.fields, item.payload, now),
+        'refused' in item
+          ? Promise.resolve(item.refused)
+          : store1(traced(item.fields, req), item.payload, now),
       ),
     );
     return batchPushReply(outcomes);
@@ -521,6 +529,7 @@ function createActions(
           ...(offers(options, 'claimDue') ? { maxBatchPull: limits.maxListMessages } : {}),
           ...(maxWait > 0 ? { maxPullWaitMs: maxWait } : {}),
           ...(statusGroups ? { summary: true } : {}),
+          traceContext: true,
           maxBatchAck: limits.maxListMessages,
           maxBatchPush: limits.maxListMessages,
           maxBatchPushKb: limits.batchKb,

@@ -18,11 +18,12 @@ export interface MessageRow {
   readonly processing_time: number | string | null;
   readonly processed_time: number | string | null;
   readonly update_time: number | string | null;
+  readonly trace_parent: string | null;
 }
 
 /** The columns of a {@link MessageRow}, in the order the stores write them. */
 export const MESSAGE_COLUMNS = `id, node_source, node_destination, status, tries, payload_type, payload_kind,
-  payload, created_time, scheduled_time, processing_time, processed_time, update_time`;
+  payload, created_time, scheduled_time, processing_time, processed_time, update_time, trace_parent`;
 
 const date = (ms: number | string | null) => (ms === null ? undefined : new Date(Number(ms)));
 
@@ -33,6 +34,7 @@ export function messageOfRow(row: MessageRow, payload: StoredPayload): StoredMes
     processingTime: date(row.processing_time),
     processedTime: date(row.processed_time),
     updateTime: date(row.update_time),
+    traceParent: row.trace_parent ?? undefined,
   };
   return {
     id: row.id,

@@ -84,6 +84,8 @@ export const MIGRATIONS: readonly string[] = [
   // that no query needs (the lists read seq through the indexes by source and by destination).
   `ALTER TABLE messages DROP CONSTRAINT messages_pkey, DROP CONSTRAINT messages_id_key,
      ADD CONSTRAINT messages_pkey PRIMARY KEY (id);`,
+  // 5: the trace context of the push (the trace-context extension).
+  `ALTER TABLE messages ADD COLUMN trace_parent TEXT;`,
 ];
 
 /**
@@ -310,12 +312,13 @@ function batchedWrites(pool: import('pg').Pool) {
         name: 'scirocco_insert',
         text: `INSERT INTO messages (${COLUMNS})
          SELECT id, node_source, node_destination, status, tries, payload_type, payload_kind, payload,
-           created_time, scheduled_time, processing_time, processed_time, update_time
+           created_time, scheduled_time, processing_time, processed_time, update_time, trace_parent
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[],
-           $8::bytea[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[])
+           $8::bytea[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[],
+           $14::text[])
            WITH ORDINALITY AS given(id, node_source, node_destination, status, tries, payload_type,
              payload_kind, payload, created_time, scheduled_time, processing_time, processed_time,
-             update_time, n)
+             update_time, trace_parent, n)
          ORDER BY n
          ON CONFLICT (id) DO NOTHING
          RETURNING id`,
@@ -329,6 +332,7 @@ function batchedWrites(pool: import('pg').Pool) {
           column((m) => m.payload.kind),
           column((m) => bytesOf(m.payload)),
           ...[0, 1, 2, 3, 4].map((t) => times.map((row) => row[t] ?? null)),
+          column((m) => m.traceParent ?? null),
         ],
       });
       const saved = new Set(result.rows.map((row) => row.id));

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Err, Ok, type Result } from 'ts-results-es';
 import { HEADERS } from '../protocol/headers.js';
-import { MAX_PAYLOAD_TYPE_LENGTH, NODE_ID_PATTERN } from '../protocol/validation.js';
+import { MAX_PAYLOAD_TYPE_LENGTH, NODE_ID_PATTERN, TRACE_PARENT_PATTERN } from '../protocol/validation.js';
 import { errorReply, type Reply } from './reply.js';
 
 /** What a push request's headers say about the message to store. */
@@ -11,6 +11,8 @@ export interface PushFields {
   readonly status: 'pending' | 'scheduled';
   readonly scheduledTime?: Date;
   readonly payloadType: string;
+  /** The push's trace context (the trace-context extension), when it sent a valid one. */
+  readonly traceParent?: string;
 }
 
 interface FieldError {
@@ -29,7 +31,17 @@ const KEYS = {
   nodeDestination: HEADERS.nodeDestination.toLowerCase(),
   nodeSource: HEADERS.nodeSource.toLowerCase(),
   payloadType: HEADERS.payloadType.toLowerCase(),
+  traceParent: HEADERS.traceParent.toLowerCase(),
 };
+
+/**
+ * The trace context of a push, when it sent a valid one: an invalid one is dropped, as W3C trace
+ * context says, and never refuses the push.
+ */
+export function readTraceParent(headers: IncomingHttpHeaders): string | undefined {
+  const value = header(headers, KEYS.traceParent)?.trim().toLowerCase();
+  return value !== undefined && TRACE_PARENT_PATTERN.test(value) ? value : undefined;
+}
 
 function header(headers: IncomingHttpHeaders, key: string): string | undefined {
   const value = headers[key];

@@ -80,6 +80,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX messages_processing ON messages (processing_time) WHERE status = 'processing';`,
   // 3: an index of the processed messages by time, for retention.
   `CREATE INDEX messages_processed ON messages (processed_time) WHERE status = 'processed';`,
+  // 4: the trace context of the push (the trace-context extension).
+  `ALTER TABLE messages ADD COLUMN trace_parent TEXT;`,
 ];
 
 const NEXT_POSITION = `(SELECT coalesce(max(position), 0) + 1 FROM messages)`;
@@ -133,7 +135,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
   const insert = statement(
     `INSERT INTO messages (${COLUMNS}, position) VALUES (@id, @nodeSource, @nodeDestination, @status, @tries,
        @payloadType, @payloadKind, @payload, @createdTime, @scheduledTime, @processingTime,
-       @processedTime, @updateTime, ${NEXT_POSITION})`,
+       @processedTime, @updateTime, @traceParent, ${NEXT_POSITION})`,
   );
   const claim = statement(
     `UPDATE messages SET status = 'processing', tries = tries + 1, processing_time = @now, update_time = @now
@@ -256,6 +258,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Me
           payloadKind: message.payload.kind,
           payload: payloadValue(message.payload),
           ...times(message),
+          traceParent: message.traceParent ?? null,
         }),
       );
     },

@@ -20,6 +20,7 @@ describe('client.extensions() and client.nack()', () => {
       maxBatchPush: 100,
       maxBatchPushKb: 1024,
       summary: true,
+      traceContext: true,
     });
     const original = await stubServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -68,6 +69,7 @@ describe('client.extensions() and client.nack()', () => {
       maxBatchAck: 100,
       maxBatchPush: 100,
       maxBatchPushKb: 1024,
+      summary: true,
     });
     const pushed = (await client.push('af123', 'x')).unwrap();
     (await client.pull()).unwrap();

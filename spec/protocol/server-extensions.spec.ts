@@ -16,6 +16,8 @@ describe('the Scirocco-Extensions header', () => {
     ['long-poll=20000', { nack: false, maxPullWaitMs: 20_000 }],
     ['batch-ack=100', { nack: false, maxBatchAck: 100 }],
     ['batch-push=100, batch-push-kb=1024', { nack: false, maxBatchPush: 100, maxBatchPushKb: 1024 }],
+    ['summary, trace-context', { nack: false, summary: true, traceContext: true }],
+    ['summary=1, trace-context=yes', { nack: false }],
     // Unknown names and malformed values are ignored: a newer server's header still reads.
     [
       'nack, batch=50, processing-timeout=soon, max-waiting=, batch-pull=0, long-poll=0, batch-ack=0, batch-push=0, batch-push-kb=x',

@@ -212,7 +212,7 @@ describe('the batch-ack extension: discovery', () => {
     }
     expect((await a.show(id)).headers['scirocco-status']).toBe('processing');
     expect((await send(noNack.url)).headers['scirocco-extensions']).toBe(
-      'batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024, summary',
+      'batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024, summary, trace-context',
     );
     const b = nodeClient(noNack.url, 'af123');
     const [other = ''] = await claimed(b, 1);

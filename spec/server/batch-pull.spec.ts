@@ -122,7 +122,7 @@ describe('the batch-pull extension: discovery', () => {
     const server = await startServer({ ...testStore(), limits: { maxListMessages: 7 } });
     servers.push(server);
     expect((await send(server.url)).headers['scirocco-extensions']).toBe(
-      'nack, batch-pull=7, long-poll=20000, batch-ack=7, batch-push=7, batch-push-kb=1024, summary',
+      'nack, batch-pull=7, long-poll=20000, batch-ack=7, batch-push=7, batch-push-kb=1024, summary, trace-context',
     );
     const a = nodeClient(server.url, 'af123');
     expect((await batch(a, '?max=8')).json()).toMatchObject({

@@ -7,11 +7,12 @@ const APP = 'http://localhost:4200';
 const EXPOSED =
   'Scirocco-Id, Scirocco-Node-Source, Scirocco-Node-Destination, Scirocco-Status, Scirocco-Tries, ' +
   'Scirocco-Payload-Type, Scirocco-Topic, Scirocco-Created-Time, Scirocco-Update-Time, ' +
-  'Scirocco-Scheduled-Time, Scirocco-Processing-Time, Scirocco-Processed-Time, Scirocco-Error-Time, Location, ' +
+  'Scirocco-Scheduled-Time, Scirocco-Processing-Time, Scirocco-Processed-Time, Scirocco-Error-Time, Scirocco-Trace-Parent, ' +
+  'Location, ' +
   'Scirocco-Extensions';
 const ALLOWED_HEADERS =
   'Authorization, Content-Type, Content-Encoding, Scirocco-Node-Source, Scirocco-Node-Destination, ' +
-  'Scirocco-Payload-Type, Scirocco-Status, Scirocco-Scheduled-Time, Scirocco-Wait-Id';
+  'Scirocco-Payload-Type, Scirocco-Status, Scirocco-Scheduled-Time, Scirocco-Trace-Parent, Scirocco-Wait-Id';
 
 const corsHeaders = (headers: Readonly<Record<string, string>>) =>
   Object.fromEntries(

@@ -16,7 +16,7 @@ describe('extensions: discovery', () => {
     const res = await send(srv.url);
     expect(res.status).toBe(200);
     expect(res.headers['scirocco-extensions']).toBe(
-      'nack, batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024, summary',
+      'nack, batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024, summary, trace-context',
     );
     expect(res.json()).toEqual({
       name: 'DDS endpoint.',
@@ -48,7 +48,7 @@ describe('extensions: discovery', () => {
     servers.push(server);
     // Only what every store can do: a batch ack is acks of one message each.
     expect((await send(server.url)).headers['scirocco-extensions']).toBe(
-      'batch-ack=100, batch-push=100, batch-push-kb=1024',
+      'batch-ack=100, batch-push=100, batch-push-kb=1024, trace-context',
     );
     const a = nodeClient(server.url, 'af123');
     await a.push('af123', 'x');
@@ -117,7 +117,7 @@ describe('the processing timeout', () => {
     const server = await startServer({ port: 0, ...testStore(), processingTimeoutMs: 200, clock: clock.now });
     servers.push(server);
     expect((await send(server.url)).headers['scirocco-extensions']).toBe(
-      'nack, processing-timeout=200, batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024, summary',
+      'nack, processing-timeout=200, batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024, summary, trace-context',
     );
     const a = nodeClient(server.url, 'af123');
     await a.push('af123', 'stuck');

@@ -296,7 +296,7 @@ describe('long polling: discovery', () => {
   it('is advertised with the most a pull may wait', async () => {
     const server = await serve();
     expect((await send(server.url)).headers['scirocco-extensions']).toBe(
-      'nack, batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024, summary',
+      'nack, batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024, summary, trace-context',
     );
     const shorter = await serve({ maxPullWaitMs: 1_000 });
     expect((await send(shorter.url)).headers['scirocco-extensions']).toContain('long-poll=1000');

@@ -26,7 +26,7 @@ describe('maxWaitingPerNode: a bound on the messages waiting for a node', () => 
     const clock = manualClock();
     const server = await serve({ maxWaitingPerNode: 3, clock: clock.now });
     expect((await send(server.url)).headers['scirocco-extensions']).toBe(
-      'nack, max-waiting=3, batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024, summary',
+      'nack, max-waiting=3, batch-pull=100, long-poll=20000, batch-ack=100, batch-push=100, batch-push-kb=1024, summary, trace-context',
     );
     const a = nodeClient(server.url, 'aa');
     const b = nodeClient(server.url, 'bb');

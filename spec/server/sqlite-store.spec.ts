@@ -109,7 +109,7 @@ describe('createSqliteStore', () => {
     db.pragma('user_version = 99');
     db.close();
     await expect(createSqliteStore({ path })).rejects.toThrow(
-      "sqlite: the file's schema is version 99, newer than this server's 3: upgrade scirocco-rx",
+      "sqlite: the file's schema is version 99, newer than this server's 4: upgrade scirocco-rx",
     );
   });
 });
