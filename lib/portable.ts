@@ -51,6 +51,13 @@ export {
 export { fetchTransport, type FetchTransportOptions } from './client/fetch-transport.js';
 export { DEFAULT_TIMEOUT_MS, type ClientOptions } from './client/client-options.js';
 export type {
+  ClientTelemetry,
+  TelemetryCall,
+  TelemetryOutcome,
+  TelemetryProcess,
+  TelemetryRequest,
+} from './client/client-telemetry.js';
+export type {
   CallOptions,
   ClientCore,
   ExtensionsOptions,

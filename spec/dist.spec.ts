@@ -75,6 +75,32 @@ describe('the built package under plain node', () => {
     expect(stderr).toBe('');
   });
 
+  it('traces with scirocco-rx/opentelemetry, and loads no OpenTelemetry module without it', async () => {
+    const script = `
+      import { createClient } from 'scirocco-rx';
+      import { startServer } from 'scirocco-rx/server';
+      const server = await startServer();
+      const plain = createClient({ url: server.url, node: 'af123', token: 'DEFAULT_TOKEN' });
+      (await plain.push('af123', 'x')).unwrap();
+      const { openTelemetry } = await import('scirocco-rx/opentelemetry');
+      const traced = createClient({ url: server.url, node: 'af123', token: 'DEFAULT_TOKEN', telemetry: openTelemetry() });
+      (await traced.push('af123', 'y')).unwrap();
+      plain.close();
+      traced.close();
+      await server.close();
+      console.log(JSON.stringify({ openTelemetry: typeof openTelemetry }));
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
+    expect(JSON.parse(stdout)).toEqual({ openTelemetry: 'function' });
+    // The entry points other than scirocco-rx/opentelemetry import nothing of OpenTelemetry.
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const files = readdirSync(built(''), { recursive: true, encoding: 'utf8' }).filter(
+      (file) => file.endsWith('.js') && file !== 'opentelemetry.js' && !file.startsWith('otel'),
+    );
+    const importing = files.filter((file) => readFileSync(built(file), 'utf8').includes('@opentelemetry'));
+    expect(importing).toEqual([]);
+  });
+
   it('ships a runnable bin with a shebang', async () => {
     const { stdout } = await run(built('cli/scirocco.js'), ['--version']);
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);

@@ -6,6 +6,7 @@ import type { MessageStatus } from '../protocol/message-status.js';
 import type { QueueSummary } from '../protocol/queue-summary.js';
 import type { Payload, PayloadOf } from './payload.js';
 import type { SciroccoError } from './scirocco-error.js';
+import type { ClientTelemetry } from './client-telemetry.js';
 
 /** Options every call takes. */
 export interface CallOptions {
@@ -143,6 +144,8 @@ export interface ClientCore {
   readonly url: string;
   /** This client's node id. */
   readonly node: string;
+  /** What tells of the client's work (its `telemetry` option), when it has one. */
+  readonly telemetry?: ClientTelemetry;
 
   /**
    * Pushes a message to `destination`: objects and arrays as JSON, strings as text, bytes

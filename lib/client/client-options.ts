@@ -1,3 +1,4 @@
+import type { ClientTelemetry } from './client-telemetry.js';
 import { describeValue, validateHeaderValue, validateNodeId } from '../protocol/validation.js';
 import type { SciroccoError } from './scirocco-error.js';
 import { invalidArgument } from './status-error.js';
@@ -35,6 +36,11 @@ export interface ClientOptions {
    * asks the server once, at the first call that could use an extension, and uses what it offers
    */
   readonly plain?: boolean;
+  /**
+   * Tracing and metrics of the client's work: `openTelemetry()` of `scirocco-rx/opentelemetry`,
+   * or a {@link ClientTelemetry} of your own. @default none: nothing is told, nothing is paid
+   */
+  readonly telemetry?: ClientTelemetry;
 }
 
 /** Options after validation. */
@@ -46,6 +52,7 @@ export interface ResolvedClientOptions {
   readonly timeout: number;
   readonly transport: Transport;
   readonly plain: boolean;
+  readonly telemetry: ClientTelemetry | undefined;
 }
 
 /**
@@ -111,5 +118,6 @@ export function resolveClientOptions(
     timeout,
     transport: options.transport ?? defaultTransport(),
     plain: options.plain === true,
+    telemetry: options.telemetry,
   });
 }

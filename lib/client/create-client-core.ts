@@ -59,6 +59,14 @@ interface Call<T> {
   readonly body?: string | Uint8Array;
   readonly signal?: AbortSignal | undefined;
   readonly messageId?: string;
+  /** The node the messages go to (a push), for telemetry. @default this client's node */
+  readonly destination?: string;
+  /** How many messages the request carries (a batch), for telemetry. */
+  readonly count?: number;
+  /** The messages an answer holds (a pull's), for telemetry. */
+  readonly received?: (value: T) => readonly SciroccoMessage[];
+  /** Not told to telemetry (the end of a wait). */
+  readonly untraced?: boolean;
   /** Milliseconds to wait for the answer. @default the client's timeout */
   readonly timeoutMs?: number;
   /** The statuses the operation answers with when it succeeds. */
@@ -83,6 +91,14 @@ function randomWaitId(): string {
   return id;
 }
 
+/** The destination of a batch, for telemetry, when all of its messages go to one node. */
+const oneDestination = (destinations: readonly (string | undefined)[]): { destination?: string } => {
+  const [first] = destinations;
+  return first !== undefined && destinations.every((destination) => destination === first)
+    ? { destination: first }
+    : {};
+};
+
 const rejected = (operation: SciroccoOperation, reason: string) => Err(invalidArgument(operation, reason));
 
 /**
@@ -98,7 +114,46 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
     [HEADERS.nodeSource]: config.node,
   });
 
+  /** The operations telemetry hears of: those that send, receive or settle messages. */
+  const TRACED: ReadonlySet<SciroccoOperation> = new Set([
+    'push',
+    'pushMany',
+    'pull',
+    'pullMany',
+    'ack',
+    'ackMany',
+    'nack',
+    'nackMany',
+  ]);
+  const { telemetry } = config;
+
+  /**
+   * Sends a call; with telemetry, tells it of the request (before it is sent, in the caller's
+   * context) and of how it ended.
+   */
   async function send<T>(call: Call<T>): Promise<Result<T, SciroccoError>> {
+    if (!telemetry || call.untraced === true || !TRACED.has(call.operation)) return sendOnce(call);
+    const traced = telemetry.request({
+      operation: call.operation,
+      node: config.node,
+      url: config.url,
+      // A push names its destination; a batch to several nodes names none.
+      ...(call.destination !== undefined
+        ? { destination: call.destination }
+        : call.operation === 'pushMany'
+          ? {}
+          : { destination: config.node }),
+      ...(call.messageId === undefined ? {} : { messageId: call.messageId }),
+      ...(call.count === undefined ? {} : { count: call.count }),
+    });
+    if (!traced) return sendOnce(call);
+    const headers = traced.headers ? { ...(call.headers ?? baseHeaders), ...traced.headers } : call.headers;
+    const result = await sendOnce(headers ? { ...call, headers } : call);
+    traced.end(result.isOk() ? { received: call.received?.(result.value) ?? [] } : { error: result.error });
+    return result;
+  }
+
+  async function sendOnce<T>(call: Call<T>): Promise<Result<T, SciroccoError>> {
     const fail = (kind: SciroccoErrorKind, detail: string, extra: Parameters<typeof callError>[3] = {}) =>
       Err(callError(call, kind, detail, extra));
     if (call.signal?.aborted) return fail('aborted', 'aborted before the request was sent');
@@ -200,6 +255,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
         operation: call.operation,
         method: 'DELETE',
         path: `/messageQueue/wait/${waitId}`,
+        untraced: true,
         timeoutMs: Math.min(config.timeout, END_WAIT_TIMEOUT_MS),
         expect: [204],
         read: () => Ok(undefined),
@@ -231,6 +287,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
         timeoutMs: config.timeout + wait,
         expect: [200, 204],
         read: readOptionalMessage<T>,
+        received: (found) => (found.isSome() ? [found.value] : []),
       },
       wait,
     );
@@ -238,6 +295,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
   const core: ClientCore = {
     url: config.url,
     node: config.node,
+    ...(telemetry ? { telemetry } : {}),
 
     push(destination, payload: Payload, options: PushOptions = {}) {
       const input = validatePush(destination, payload, options, Date.now());
@@ -260,6 +318,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
         headers,
         body: encoded.body,
         signal: options.signal,
+        destination: input.value.destination,
         expect: [201],
         read: readMessage,
       });
@@ -299,6 +358,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
           timeoutMs: config.timeout + wait,
           expect: [200, 204],
           read: readList<T>,
+          received: (messages) => messages,
         },
         wait,
       );
@@ -546,6 +606,8 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
         headers: { ...baseHeaders, 'Content-Type': 'application/json' },
         body: `{"messages":[${chunk.items.join(',')}]}`,
         signal: options.signal,
+        count: chunk.items.length,
+        ...oneDestination(indexes.map((n) => messages[n]?.destination)),
         expect: [200],
         read: readBatchItems(Array<undefined>(chunk.items.length).fill(undefined), 201),
       });
@@ -604,6 +666,7 @@ export function createClientCore(options: ClientOptions, defaultTransport: () =>
         headers: { ...baseHeaders, 'Content-Type': 'application/json' },
         body: JSON.stringify(delayMs > 0 ? { ids: chunk, delay: delayMs } : { ids: chunk }),
         signal: options.signal,
+        count: chunk.length,
         expect: [200],
         read: readBatchItems(chunk),
       });

@@ -1,3 +1,4 @@
+import type { ClientTelemetry } from '../client/client-telemetry.js';
 import { map, Observable } from 'rxjs';
 import { None, Some, type Option, type Result } from 'ts-results-es';
 import type {
@@ -160,9 +161,21 @@ export type OriginalOps = Pick<
  */
 export const detachedPull = Symbol('detachedPull');
 
+/**
+ * What tells of the work on a client's messages (its handlers' runs): the client's telemetry,
+ * kept by a wrapper that spreads the operations.
+ */
+export const opsTelemetry = Symbol('opsTelemetry');
+
+/** The telemetry of a client's operations, when it has one. */
+export function telemetryOf(ops: QueueOps): ClientTelemetry | undefined {
+  return (ops as QueueOpsWithDetachedPull)[opsTelemetry];
+}
+
 /** Operations that may record their originals and offer {@link detachedPull}. */
 export type QueueOpsWithDetachedPull = QueueOps & {
   readonly [originalOps]?: OriginalOps;
+  readonly [opsTelemetry]?: ClientTelemetry;
   readonly [detachedPull]?: {
     readonly pull: <T>() => Observable<Option<SciroccoMessage<T>>>;
     /**
@@ -285,6 +298,7 @@ export function opsFromCore(core: ClientCore): QueueOpsWithDetachedPull & Requir
     fromResultCall((call) => core.pushMany(messages, call));
   return {
     node: core.node,
+    ...(core.telemetry ? { [opsTelemetry]: core.telemetry } : {}),
     [originalOps]: { pullNext$, ack$, push$, pullMany$, ackMany$, pushMany$ },
     [detachedPull]: {
       pull: <T>() => resultObservable(() => core.pull<T>(), false),

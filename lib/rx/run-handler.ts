@@ -1,3 +1,5 @@
+import { telemetryOf } from './queue-ops.js';
+import type { TelemetryProcess } from '../client/client-telemetry.js';
 import {
   from,
   isObservable,
@@ -80,19 +82,28 @@ export function runHandler<T, R, O>(
 ): Observable<AckOutcome<T, R, O>> {
   const { handler, policy, drain } = options;
   return new Observable<AckOutcome<T, R, O>>((subscriber) => {
+    // The handler's run, where the client has telemetry: the handler runs in its context, and so
+    // does the settlement's first request (an ack, a nack), so that its span is the run's child.
+    let traced: TelemetryProcess | undefined;
     // A plain observer, not the subscriber itself: a closed subscriber would stop the settlement.
-    const settle = (outcome$: Observable<AckOutcome<T, R, O>>) => {
-      outcome$.subscribe({
-        next: (outcome) => {
-          subscriber.next(outcome);
-        },
-        error: (error: unknown) => {
-          subscriber.error(error);
-        },
-        complete: () => {
-          subscriber.complete();
-        },
-      });
+    const settle = (outcome$: Observable<AckOutcome<T, R, O>>, error?: unknown) => {
+      const run = traced;
+      traced = undefined;
+      run?.end(error);
+      const subscribe = () =>
+        outcome$.subscribe({
+          next: (outcome) => {
+            subscriber.next(outcome);
+          },
+          error: (error: unknown) => {
+            subscriber.error(error);
+          },
+          complete: () => {
+            subscriber.complete();
+          },
+        });
+      if (run) run.run(subscribe);
+      else subscribe();
       // The settlement is under way: the handler's slot is free.
       options.onHandled?.();
     };
@@ -113,10 +124,11 @@ export function runHandler<T, R, O>(
       },
     };
     let answer: HandlerResult<R>;
+    traced = telemetryOf(message.flow.ops)?.process?.(message, message.flow.ops.node);
     try {
-      answer = handler(message, context);
+      answer = traced ? traced.run(() => handler(message, context)) : handler(message, context);
     } catch (error) {
-      settle(policy.failed(message, error));
+      settle(policy.failed(message, error), error);
       return undefined;
     }
     if (!isWork(answer)) {
@@ -143,7 +155,7 @@ export function runHandler<T, R, O>(
     const stop = (reason: Error, settlement: () => Observable<AckOutcome<T, R, O>>) => {
       if (!finish()) return;
       controller?.abort(reason);
-      settle(settlement());
+      settle(settlement(), reason);
     };
     function expire(): void {
       const reason = stopped(id, `when the drain ran out of time (${options.drainTimeout} ms)`);
@@ -162,7 +174,7 @@ export function runHandler<T, R, O>(
       from(answer as ObservableInput<R>).subscribe({
         next: (value) => (last = value),
         error: (error: unknown) => {
-          if (finish()) settle(policy.failed(message, error));
+          if (finish()) settle(policy.failed(message, error), error);
         },
         complete: () => {
           if (finish()) settle(policy.acked(message, last));
