@@ -34,3 +34,22 @@ import { startServer } from 'scirocco-rx/server';
   if (stuck.isOk()) for (const message of stuck.value) console.log(message.metadata.processingTime);
   client.close();
 }
+
+{
+  // Tracing and metrics through OpenTelemetry: register an SDK as usual, then give the client
+  // openTelemetry(). Here an in-memory exporter, as the test suite does.
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } =
+    await import('@opentelemetry/sdk-trace-base');
+  const { openTelemetry } = await import('scirocco-rx/opentelemetry');
+  const spans = new InMemorySpanExporter();
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+  const client = createClient({
+    url: 'http://localhost:8000',
+    node: 'b2',
+    token: 'DEFAULT_TOKEN',
+    telemetry: openTelemetry({ tracerProvider }), // default: the global providers
+  });
+  await client.push('b2', { n: 1 });
+  console.log(spans.getFinishedSpans().map((span) => span.name)); // [ 'send b2' ]
+  client.close();
+}
