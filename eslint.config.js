@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'coverage/', 'docs/api/', 'node_modules/'] },
+  { ignores: ['dist/', 'dist-bench/', 'coverage/', 'docs/api/', 'node_modules/', '**/.angular/', 'examples/angular/app/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

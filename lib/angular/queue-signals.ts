@@ -42,7 +42,10 @@ export type QueueState = 'polling' | 'backing-off' | 'paused' | 'stopped';
  */
 export interface QueueSignalsOptions<T = unknown, R = unknown> {
   /** The client whose node's messages are consumed (its `pull$`). */
-  readonly client: { pull$<M = unknown>(options?: PullOptions): Observable<ReceivedMessage<M>> };
+  readonly client: {
+    /** The client's `pull$`. */
+    pull$<M = unknown>(options?: PullOptions): Observable<ReceivedMessage<M>>;
+  };
   /** Handles each message, as `ackOnComplete`'s handler; acked when it succeeds. @default ack at once */
   readonly handler?: (message: ReceivedMessage<T>, context: HandlerContext) => HandlerResult<R>;
   /** Options of the `pull$` (its `stop` and `onEvent` are the adapter's; `onEvent` is called too). */
@@ -111,7 +114,7 @@ export function queueSignals<T = unknown, R = unknown>(options: QueueSignalsOpti
     const destroyRef = inject(DestroyRef);
     const zone = inject(NgZone, { optional: true });
     const onServer = inject(PLATFORM_ID, { optional: true }) === 'server';
-    const document = inject(DOCUMENT, { optional: true }) as Document | null;
+    const document = inject(DOCUMENT, { optional: true });
     const ledger = flowLedger();
     const messages = signal<readonly SciroccoMessage<T>[]>([]);
     const counts = signal<LedgerCounts>(ledger.counts());

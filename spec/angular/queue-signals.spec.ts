@@ -1,3 +1,6 @@
+// The injectors of these tests come from createEnvironmentInjector, on the null injector as parent:
+// Angular makes them without their class constructors, which this rule cannot see.
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment */
 import {
   createEnvironmentInjector,
   DOCUMENT,
