@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'coverage/', 'docs/api/', 'node_modules/', '**/.angular/', 'examples/angular/app/dist/'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-bench/',
+      'coverage/',
+      'docs/api/',
+      'node_modules/',
+      '**/.angular/',
+      'examples/angular/app/dist/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -38,6 +48,10 @@ export default tseslint.config(
               group: ['../client/*', '../rx/*', '../testing/*', '../server/*', '../cli/*'],
               message: 'lib/protocol is the bottom layer.',
             },
+            {
+              group: ['@opentelemetry/*', '@angular/*'],
+              message: 'Only scirocco-rx/opentelemetry and scirocco-rx/angular import their peers.',
+            },
             { group: ['node:*'], message: 'lib/protocol is shared with browsers: no Node built-ins.' },
           ],
         },
@@ -55,6 +69,10 @@ export default tseslint.config(
               group: ['../rx/*', '../testing/*', '../server/*', '../cli/*'],
               message: 'lib/client depends on lib/protocol only.',
             },
+            {
+              group: ['@opentelemetry/*', '@angular/*'],
+              message: 'Only scirocco-rx/opentelemetry and scirocco-rx/angular import their peers.',
+            },
             { group: ['rxjs', 'rxjs/*'], message: 'The client core knows nothing of RxJS.' },
           ],
         },
@@ -71,6 +89,29 @@ export default tseslint.config(
             {
               group: ['../client/*', '../rx/*', '../testing/*', '../cli/*'],
               message: 'lib/server depends on lib/protocol only.',
+            },
+            {
+              group: ['@opentelemetry/*', '@angular/*'],
+              message: 'Only scirocco-rx/opentelemetry and scirocco-rx/angular import their peers.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // OpenTelemetry and Angular are optional peers: only their own entry points import them.
+    files: ['lib/**/*.ts'],
+    ignores: ['lib/otel/**', 'lib/angular/**', 'lib/protocol/**', 'lib/client/**', 'lib/server/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['rxjs/internal/*'], message: 'Use the public rxjs API.' },
+            {
+              group: ['@opentelemetry/*', '@angular/*'],
+              message: 'Only scirocco-rx/opentelemetry and scirocco-rx/angular import their peers.',
             },
           ],
         },
