@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /** The specs that run the server over HTTP: they run again on each durable store. */
 const OVER_HTTP = [
@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: 'memory',
           include: ['spec/**/*.spec.ts', 'examples/**/*.test.ts'],
-          exclude: ['spec/server/postgres-*.spec.ts'],
+          exclude: [...configDefaults.exclude, 'spec/server/postgres-*.spec.ts'],
         },
       },
       {
@@ -30,6 +30,7 @@ export default defineConfig({
           name: 'sqlite',
           include: OVER_HTTP,
           exclude: [
+            ...configDefaults.exclude,
             'spec/server/memory-store.spec.ts',
             'spec/server/sqlite-store.spec.ts',
             'spec/server/postgres-*.spec.ts',
@@ -43,7 +44,11 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: [...OVER_HTTP, 'spec/server/postgres-*.spec.ts', 'spec/cli/durability.spec.ts'],
-          exclude: ['spec/server/memory-store.spec.ts', 'spec/server/sqlite-store.spec.ts'],
+          exclude: [
+            ...configDefaults.exclude,
+            'spec/server/memory-store.spec.ts',
+            'spec/server/sqlite-store.spec.ts',
+          ],
           env: { SCIROCCO_TEST_STORE: 'postgres' },
           globalSetup: ['spec/support/postgres-cluster.ts'],
         },
