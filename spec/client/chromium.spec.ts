@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { hasChromium, launchChromium, needChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../lib/server/index.js';
 import { built, ROOT } from '../support/dist.js';
@@ -12,8 +12,6 @@ import { built, ROOT } from '../support/dist.js';
  * (another port): what CORS, the preflight cache and the fetch transport do there can only be
  * seen in a browser.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CI = !['', '0', 'false'].includes(process.env.CI ?? '');
 const TOKEN = 'S3CRET-TOKEN';
 
 /** The page's script: the package's browser build, exposing two scenarios to the test. */
@@ -126,16 +124,9 @@ async function pageServer(bundle: string): Promise<{ server: Server; origin: str
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-if (!existsSync(CHROMIUM)) {
-  describe('the browser tests', () => {
-    it('need Chromium', (context) => {
-      if (CI) throw new Error(`${CHROMIUM} is missing: CI must run the browser tests (.ci/run installs it)`);
-      context.skip(`${CHROMIUM} is missing: apt-get install chromium to run the browser tests`);
-    });
-  });
-}
+needChromium('the browser tests');
 
-describe.skipIf(!existsSync(CHROMIUM))('the browser build in headless Chromium, across origins', () => {
+describe.skipIf(!hasChromium)('the browser build in headless Chromium, across origins', () => {
   let browser: Browser;
   let site: { server: Server; origin: string };
 
@@ -150,19 +141,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the browser build in headless Chromium, 
       logLevel: 'silent',
     });
     site = await pageServer(bundled.outputFiles[0]!.text);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

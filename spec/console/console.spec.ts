@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { hasChromium, launchChromium, needChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../lib/create-client.js';
 import { startServer, type RunningServer } from '../../lib/server/index.js';
@@ -13,20 +14,11 @@ import { built, ROOT } from '../support/dist.js';
  * counts the server has after pushes and acks, acts on a message after asking, refuses a wrong
  * token with a clear message, and is usable with a keyboard and on a phone's width.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CI = !['', '0', 'false'].includes(process.env.CI ?? '');
 const TOKEN = 'S3CRET-TOKEN';
 /** `SCIROCCO_UPDATE_SCREENSHOT=1` writes the screenshot to docs/ (otherwise to a temporary directory). */
 const UPDATE_SCREENSHOT = process.env.SCIROCCO_UPDATE_SCREENSHOT === '1';
 
-if (!existsSync(CHROMIUM)) {
-  describe('the console in Chromium', () => {
-    it('needs Chromium', (context) => {
-      if (CI) throw new Error(`${CHROMIUM} is missing: CI must run the browser tests (.ci/run installs it)`);
-      context.skip(`${CHROMIUM} is missing: apt-get install chromium to run the browser tests`);
-    });
-  });
-}
+needChromium('the console in Chromium');
 
 describe('the console files', () => {
   it('are small: the script under 30 kB gzipped, the page and its style under 4 kB', () => {
@@ -39,7 +31,7 @@ describe('the console files', () => {
   });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('the console in headless Chromium', () => {
+describe.skipIf(!hasChromium)('the console in headless Chromium', () => {
   let browser: Browser;
   let server: RunningServer;
   let page: Page;
@@ -47,16 +39,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in headless Chromium', () =>
 
   beforeAll(async () => {
     built('console/console.js');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await (browser as Browser | undefined)?.close();
