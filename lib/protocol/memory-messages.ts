@@ -192,18 +192,27 @@ export class MemoryMessages {
 
   /** The messages counted by destination and status, each group with its oldest time. */
   statusGroups(): StatusGroup[] {
-    const groups = new Map<string, { node: string; status: MessageStatus; count: number; oldest?: Date }>();
+    type Group = { node: string; status: MessageStatus; count: number; oldest?: Date };
+    // A map per status, keyed by destination: no key to build per message.
+    const groups: Record<MessageStatus, Map<string, Group>> = {
+      scheduled: new Map(),
+      pending: new Map(),
+      processing: new Map(),
+      processed: new Map(),
+    };
     for (const message of this.#messages.values()) {
-      const key = `${message.status} ${message.nodeDestination}`;
-      let group = groups.get(key);
+      const byNode = groups[message.status];
+      let group = byNode.get(message.nodeDestination);
       if (!group) {
-        groups.set(key, (group = { node: message.nodeDestination, status: message.status, count: 0 }));
+        group = { node: message.nodeDestination, status: message.status, count: 0 };
+        byNode.set(message.nodeDestination, group);
       }
       group.count++;
       const since = rules.since(message);
-      if (since && (group.oldest === undefined || since < group.oldest)) group.oldest = since;
+      if (since && (group.oldest === undefined || since.getTime() < group.oldest.getTime()))
+        group.oldest = since;
     }
-    return [...groups.values()];
+    return Object.values(groups).flatMap((byNode) => [...byNode.values()]);
   }
 
   /** Every message, oldest first. */
