@@ -198,7 +198,7 @@ function asStoredPayload(body: RequestBody): StoredPayload {
  * Whether the server offers the extension that a store method makes (nack: `nack`; batch pulls:
  * `claimDue`): its store has it, and the server is not plain.
  */
-const offers = (options: HandlerOptions, method: 'nack' | 'claimDue' | 'nextDue'): boolean =>
+const offers = (options: HandlerOptions, method: 'nack' | 'claimDue' | 'nextDue' | 'statusGroups'): boolean =>
   options.plain !== true && options.store[method] !== undefined;
 
 /** The most a pull may wait on this server: 0 where it offers no long polling. */
@@ -224,7 +224,7 @@ function queryNumber(search: string, { name, least, most, absent, unit = '' }: Q
   if (
     values.length > 1 ||
     text === undefined ||
-    !/^\d{1,9}$/.test(text) ||
+    !/^\d{1,16}$/.test(text) ||
     Number(text) < least ||
     Number(text) > most
   ) {
@@ -488,7 +488,12 @@ function createActions(
    */
   const summary: Action = async ({ url, res }) => {
     if (!statusGroups) return NOT_FOUND();
-    const since = queryNumber(url.search, { name: 'since', least: 0, most: 999_999_999, absent: -1 });
+    const since = queryNumber(url.search, {
+      name: 'since',
+      least: 0,
+      most: Number.MAX_SAFE_INTEGER,
+      absent: -1,
+    });
     if (typeof since !== 'number') return since;
     const wait = queryNumber(url.search, {
       name: 'wait',
@@ -498,7 +503,8 @@ function createActions(
       unit: 'of milliseconds ',
     });
     if (typeof wait !== 'number') return wait;
-    if (since >= 0 && wait > 0) {
+    // A version past this server's is another run's (a restart): answered at once.
+    if (since >= 0 && since <= changes.version && wait > 0) {
       const gone = new AbortController();
       const onClose = () => {
         gone.abort();
@@ -510,6 +516,8 @@ function createActions(
         res.off('close', onClose);
       }
     }
+    // A client gone while it waited needs no count.
+    if (res.destroyed) return emptyReply(204);
     const version = changes.version;
     const now = new Date(options.clock());
     const nodes = summarizeGroups(await statusGroups(), now);
@@ -690,7 +698,8 @@ export function createRequestHandler(
       (route.name === 'batch' && (batchPush ? options.plain === true : !offers(options, 'claimDue'))) ||
       (route.name === 'batchAck' && options.plain === true) ||
       (route.name === 'batchNack' && !offers(options, 'nack')) ||
-      (route.name === 'endWait' && pullWaitLimit(options) === 0)
+      (route.name === 'endWait' && pullWaitLimit(options) === 0) ||
+      (route.name === 'summary' && !offers(options, 'statusGroups'))
     ) {
       return reply(NOT_FOUND());
     }

@@ -531,8 +531,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve) => {
-      // Waiting pulls are answered now (nothing due): their connections then close as idle ones.
+      // Waiting pulls and summaries are answered now: their connections then close as idle ones.
       waiters.close();
+      seen.changes.close();
       const force = setTimeout(() => {
         server.closeAllConnections();
       }, options.closeGraceMs ?? 2_000);
@@ -554,7 +555,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       }
     }).then(() => {
       stopSweeping();
-      seen.changes.close();
       return store.close?.();
     }));
   return Object.freeze({
