@@ -1,4 +1,4 @@
-import type { ClientTelemetry } from './client-telemetry.js';
+import { guardedTelemetry, type ClientTelemetry } from './client-telemetry.js';
 import { describeValue, validateHeaderValue, validateNodeId } from '../protocol/validation.js';
 import type { SciroccoError } from './scirocco-error.js';
 import { invalidArgument } from './status-error.js';
@@ -118,6 +118,6 @@ export function resolveClientOptions(
     timeout,
     transport: options.transport ?? defaultTransport(),
     plain: options.plain === true,
-    telemetry: options.telemetry,
+    telemetry: options.telemetry === undefined ? undefined : guardedTelemetry(options.telemetry),
   });
 }

@@ -65,3 +65,70 @@ export interface ClientTelemetry {
   /** A handler starts on a message `ackOnComplete` (or `consume`) runs it on. */
   process?(message: SciroccoMessage, node: string): TelemetryProcess | undefined;
 }
+
+/** Calls `call`, or gives `fallback` when it throws: a telemetry's failure is never the flow's. */
+function guarded<T>(call: () => T, fallback: T): T {
+  try {
+    return call();
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * The telemetry as the client uses it: a method of it that throws is as if it told nothing
+ * (no request fails, no message is left unsettled for it), and the work given to `run` runs,
+ * inside its context or else without it, exactly once; the work's own errors go on.
+ */
+export function guardedTelemetry(telemetry: ClientTelemetry): ClientTelemetry {
+  const process = telemetry.process?.bind(telemetry);
+  return {
+    request: (call) => {
+      const request = guarded(() => telemetry.request(call), undefined);
+      if (!request) return undefined;
+      return {
+        ...(request.headers === undefined ? {} : { headers: request.headers }),
+        end: (outcome) => {
+          guarded(() => {
+            request.end(outcome);
+          }, undefined);
+        },
+      };
+    },
+    ...(process
+      ? {
+          process: (message, node) => {
+            const run = guarded(() => process(message, node), undefined);
+            if (!run) return undefined;
+            return {
+              run: <T>(work: () => T): T => {
+                // Set inside the callback: what ran, how, with what answer.
+                const seen: { ran: boolean; failed: boolean; result?: T } = { ran: false, failed: false };
+                try {
+                  return run.run(() => {
+                    seen.ran = true;
+                    try {
+                      seen.result = work();
+                      return seen.result;
+                    } catch (error) {
+                      seen.failed = true;
+                      throw error;
+                    }
+                  });
+                } catch (error) {
+                  if (seen.failed) throw error;
+                  // The telemetry failed, before the work (it runs now) or after it.
+                  return seen.ran ? (seen.result as T) : work();
+                }
+              },
+              end: (error) => {
+                guarded(() => {
+                  run.end(error);
+                }, undefined);
+              },
+            };
+          },
+        }
+      : {}),
+  };
+}

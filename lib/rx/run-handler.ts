@@ -196,23 +196,23 @@ export function runHandler<T, R, O>(
       // `drainTimeout`. A Promise that ignores its signal and never settles has its message
       // handed back then, and its late answer is ignored.
       let answered = false;
-      const answer = (settlement: () => Observable<AckOutcome<T, R, O>>) => {
+      const answer = (settlement: () => Observable<AckOutcome<T, R, O>>, error?: unknown) => {
         if (answered) return;
         answered = true;
         deadline.unsubscribe();
-        settle(settlement());
+        settle(settlement(), error);
       };
       const waitMs = options.timeout ?? options.drainTimeout;
       const late = stopped(id, `by an unsubscribe, and did not settle within ${waitMs} ms`);
       const deadline = options.scheduler.schedule(() => {
-        answer(() => policy.handBack(message, late));
+        answer(() => policy.handBack(message, late), late);
       }, waitMs);
       pending.then(
         (value) => {
           answer(() => policy.acked(message, value));
         },
         () => {
-          answer(() => policy.handBack(message, reason));
+          answer(() => policy.handBack(message, reason), reason);
         },
       );
     };

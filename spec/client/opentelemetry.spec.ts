@@ -18,6 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../lib/create-client.js';
 import { openTelemetry } from '../../lib/otel/open-telemetry.js';
 import { ackOnComplete } from '../../lib/rx/ack-on-complete.js';
+import type { ClientTelemetry } from '../../lib/client/client-telemetry.js';
 import { useServer } from '../support/server.js';
 
 const TOKEN = 'DEFAULT_TOKEN';
@@ -239,3 +240,50 @@ async function collect(reader: MetricReader): Promise<Collected> {
   }
   return found;
 }
+
+describe('a telemetry that throws', () => {
+  const srv = useServer();
+
+  it('is as if it told nothing: calls answer Results, handlers run once, messages settle', async () => {
+    const boom = () => {
+      throw new Error('telemetry down');
+    };
+    const throwing: ClientTelemetry[] = [
+      { request: boom, process: boom },
+      { request: () => ({ end: boom }), process: () => ({ run: boom, end: boom }) },
+      // Fails after the work ran: the work's answer still counts, and it runs once.
+      {
+        request: () => ({ headers: {}, end: boom }),
+        process: () => ({
+          run: (work) => {
+            work();
+            throw new Error('after');
+          },
+          end: boom,
+        }),
+      },
+    ];
+    for (const telemetry of throwing) {
+      const producer = createClient({ url: srv.url, node: 'a1', token: TOKEN, telemetry });
+      const consumer = createClient({ url: srv.url, node: 'b2', token: TOKEN, telemetry });
+      expect((await producer.push('b2', { n: 1 })).isOk()).toBe(true);
+      const stop = new Subject<void>();
+      let runs = 0;
+      const statuses = await lastValueFrom(
+        consumer.pull$({ interval: 10, stop }).pipe(
+          ackOnComplete(
+            () => {
+              runs++;
+              setTimeout(() => stop.next(), 20);
+            },
+            { ackWindow: 0 },
+          ),
+          toArray(),
+        ),
+      );
+      expect([statuses.map((outcome) => outcome.status), runs]).toEqual([['acked'], 1]);
+      producer.close();
+      consumer.close();
+    }
+  });
+});
