@@ -154,13 +154,16 @@ export function queueSignals<T = unknown, R = unknown>(options: QueueSignalsOpti
             messages.update((kept) => [{ metadata, payload }, ...kept].slice(0, keep));
           },
           error: (failure: unknown) => {
-            if (running === stop) running = undefined;
             error.set(failure);
+            // A run stopped at a pause that fails as it drains leaves the later run be.
+            if (running !== undefined && running !== stop) return;
+            running = undefined;
             over = true;
             state.set('stopped');
           },
           complete: () => {
-            if (running === stop) running = undefined;
+            if (running !== undefined && running !== stop) return;
+            running = undefined;
             if (state() !== 'paused') state.set('stopped');
           },
         }),

@@ -130,6 +130,31 @@ describe('queueSignals (scirocco-rx/angular), on real @angular/core', () => {
     expect(always.state()).toBe('polling');
   });
 
+  it('stays polling when a run stopped at a pause ends after the next run started', async () => {
+    await begin();
+    const page = new FakeDocument();
+    let handling = 0;
+    const queue = queueSignals({
+      client: client(),
+      pull: { interval: 10 },
+      handler: () => {
+        handling++;
+        return new Promise((resolve) => setTimeout(resolve, 150));
+      },
+      injector: injector([{ provide: DOCUMENT, useValue: page }]),
+    });
+    await client('a1').push('b2', 'slow');
+    await until(() => handling === 1, 'the handler');
+    page.show('hidden'); // the run drains: its handler has 150 ms to go
+    page.show('visible'); // a new run starts at once
+    expect(queue.state()).toBe('polling');
+    await until(() => queue.counts().acked === 1, 'the drained ack');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(queue.state()).toBe('polling');
+    await client('a1').push('b2', 'next');
+    await until(() => queue.counts().acked === 2, 'the next run’s ack');
+  });
+
   it('starts paused on a hidden page', async () => {
     await begin();
     const page = new FakeDocument();
