@@ -70,6 +70,8 @@ function start(): void {
   /** The message shown in detail, by id, refreshed with the list. */
   let shown: string | undefined;
   let listing = 0;
+  /** The sign-in under way: a later one (or a sign-out) makes an earlier one stop. */
+  let connecting = 0;
 
   /** The client of `node` (the one that may ack, nack or delete as it). */
   const clientOf = (node: string): ClientCore => {
@@ -265,6 +267,7 @@ function start(): void {
   };
 
   const disconnect = (why?: string) => {
+    connecting++;
     watching?.unsubscribe();
     watching = undefined;
     for (const client of clients.values()) client.close();
@@ -283,16 +286,20 @@ function start(): void {
   };
 
   const connect = async (candidate: string) => {
+    // A sign-in made while another is under way, or a sign-out meanwhile, wins over it.
+    disconnect();
+    const attempt = ++connecting;
     token = candidate;
-    loginError.textContent = '';
     live.textContent = 'Connecting…';
     const client = clientOf(CONSOLE_NODE);
     const first = await client.summary();
+    if (attempt !== connecting) return;
     if (first.isErr()) {
       disconnect(explain(first.error));
       return;
     }
     const offered = await client.extensions();
+    if (attempt !== connecting) return;
     nack = offered.isOk() && offered.value.nack;
     sessionStorage.setItem(TOKEN_KEY, candidate);
     loginSection.hidden = true;
