@@ -1,4 +1,4 @@
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { asyncScheduler, firstValueFrom, take, toArray, type SchedulerLike } from 'rxjs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createClient } from '../../lib/create-client.js';
 import type { QueueSummary } from '../../lib/protocol/queue-summary.js';
@@ -93,15 +93,22 @@ describe('client.summary() and list({ status })', () => {
   });
 
   it('has the same summary and status lists on the memory queue', async () => {
-    const queue = createMemoryQueue();
+    // The queue's clock, moved by the test: the age is exact.
+    let now = Date.UTC(2026, 11, 3, 12);
+    // asyncScheduler's work, at a time the test sets.
+    const scheduler: SchedulerLike = Object.assign(Object.create(asyncScheduler) as SchedulerLike, {
+      now: () => now,
+    });
+    const queue = createMemoryQueue({ scheduler });
     const client = queue.client({ node: 'a1' });
     await client.push('b2', 'one');
+    now += 1_500;
     const first = (await client.summary()).unwrap();
     expect(first.nodes).toEqual([
       {
         node: 'b2',
         counts: { scheduled: 0, pending: 1, processing: 0, processed: 0 },
-        oldestPendingAgeMs: 0,
+        oldestPendingAgeMs: 1_500,
       },
     ]);
     expect([first.version, first.totals.pushed]).toEqual([1, 1]);
