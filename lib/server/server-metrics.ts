@@ -58,7 +58,9 @@ export interface ServerMetrics {
   exposition(nodes: readonly NodeSummary[] | undefined): string;
 }
 
+/** What a server counts of one operation: its answers by status, and their durations. */
 interface Histogram {
+  readonly codes: Map<number, number>;
   readonly buckets: number[];
   sum: number;
   count: number;
@@ -91,7 +93,6 @@ function family(lines: string[], name: string, type: string, help: string, sampl
  * ```
  */
 export function createServerMetrics(): ServerMetrics {
-  const requests = new Map<string, number>();
   const durations = new Map<string, Histogram>();
   const perNode: Record<NodeCounter, Map<string, number>> = {
     pushed: new Map(),
@@ -110,15 +111,16 @@ export function createServerMetrics(): ServerMetrics {
 
   return {
     request(operation, status, seconds) {
-      const key = `${operation} ${String(status)}`;
-      requests.set(key, (requests.get(key) ?? 0) + 1);
+      // Per request: two lookups, no key to build.
       let histogram = durations.get(operation);
       if (!histogram) {
-        histogram = { buckets: DURATION_BUCKETS_SECONDS.map(() => 0), sum: 0, count: 0 };
+        histogram = { codes: new Map(), buckets: DURATION_BUCKETS_SECONDS.map(() => 0), sum: 0, count: 0 };
         durations.set(operation, histogram);
       }
-      const at = DURATION_BUCKETS_SECONDS.findIndex((bound) => seconds <= bound);
-      if (at >= 0) histogram.buckets[at] = (histogram.buckets[at] ?? 0) + 1;
+      histogram.codes.set(status, (histogram.codes.get(status) ?? 0) + 1);
+      let at = 0;
+      while (at < DURATION_BUCKETS_SECONDS.length && seconds > (DURATION_BUCKETS_SECONDS[at] ?? 0)) at++;
+      if (at < DURATION_BUCKETS_SECONDS.length) histogram.buckets[at] = (histogram.buckets[at] ?? 0) + 1;
       histogram.sum += seconds;
       histogram.count++;
     },
@@ -172,9 +174,14 @@ export function createServerMetrics(): ServerMetrics {
         'scirocco_http_requests_total',
         'counter',
         'Requests answered, by operation and HTTP status code.',
-        [...requests.keys()].sort().map((key) => {
-          const [operation = '', code = ''] = key.split(' ');
-          return `scirocco_http_requests_total{operation="${label(operation)}",code="${code}"} ${number(requests.get(key) ?? 0)}`;
+        [...durations.keys()].sort().flatMap((operation) => {
+          const { codes } = durations.get(operation) as Histogram;
+          return [...codes.keys()]
+            .sort((a, b) => a - b)
+            .map(
+              (code) =>
+                `scirocco_http_requests_total{operation="${label(operation)}",code="${String(code)}"} ${number(codes.get(code) ?? 0)}`,
+            );
         }),
       );
       family(
