@@ -214,6 +214,19 @@ export function describeMessageStore(name: string, create: () => MessageStore | 
       expect(await store.claimNextDue('bb', at(1e10))).toBeUndefined();
     });
 
+    it('keeps a message’s trace context through claim, show and list (trace-context)', async () => {
+      const store = await fresh();
+      const traceParent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const traced = message({ traceParent });
+      const untraced = message();
+      await store.insert(traced);
+      await store.insert(untraced);
+      expect((await store.claimNextDue('bb', at(10)))?.traceParent).toBe(traceParent);
+      expect((await store.get(traced.id, 'aa'))?.traceParent).toBe(traceParent);
+      const listed = await store.list('aa', 10);
+      expect(listed.map((m) => m.traceParent)).toEqual([traceParent, undefined]);
+    });
+
     it('hands out records that later changes do not alter', async () => {
       const store = await fresh();
       const m = message();
