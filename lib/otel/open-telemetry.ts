@@ -49,8 +49,15 @@ export interface OpenTelemetryOptions {
 /** The instrumentation scope of the spans and metrics. */
 const SCOPE = 'scirocco-rx';
 
+/** A traced operation, by the messaging conventions: its name, type and span kind. */
+interface Operation {
+  readonly name: string;
+  readonly type: string;
+  readonly kind: SpanKind;
+}
+
 /** What each traced operation is, by the messaging conventions. */
-const OPERATIONS: Readonly<Record<string, { name: string; type: string; kind: SpanKind }>> = {
+const OPERATIONS: Readonly<Record<string, Operation>> = {
   push: { name: 'send', type: 'send', kind: SpanKind.PRODUCER },
   pushMany: { name: 'send', type: 'send', kind: SpanKind.PRODUCER },
   pull: { name: 'receive', type: 'receive', kind: SpanKind.CLIENT },
@@ -148,29 +155,51 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): ClientTelemet
     description: 'Duration of processing operation.',
     unit: 's',
   });
-  const servers = new Map<string, Attributes>();
-  const serverOf = (url: string) => {
-    let attributes = servers.get(url);
-    if (!attributes) servers.set(url, (attributes = serverAttributes(url)));
-    return attributes;
+  /** What every call of one operation to one destination on one server shares, made once. */
+  interface Shared {
+    readonly name: string;
+    /** The metrics' attributes. */
+    readonly common: Attributes;
+    /** The span's, but for the message id and the batch size. */
+    readonly span: Attributes;
+  }
+  const shared = new Map<string, Map<string, Map<string | undefined, Shared>>>();
+  const sharedOf = (url: string, operation: Operation, destination: string | undefined): Shared => {
+    let byOperation = shared.get(url);
+    if (!byOperation) shared.set(url, (byOperation = new Map<string, Map<string | undefined, Shared>>()));
+    let byDestination = byOperation.get(operation.name);
+    if (!byDestination)
+      byOperation.set(operation.name, (byDestination = new Map<string | undefined, Shared>()));
+    let known = byDestination.get(destination);
+    if (!known) {
+      const common: Attributes = Object.freeze({
+        'messaging.system': 'scirocco',
+        'messaging.operation.name': operation.name,
+        ...(destination === undefined ? {} : { 'messaging.destination.name': destination }),
+        ...serverAttributes(url),
+      });
+      known = {
+        name: destination === undefined ? operation.name : `${operation.name} ${destination}`,
+        common,
+        span: Object.freeze({ ...common, 'messaging.operation.type': operation.type }),
+      };
+      byDestination.set(destination, known);
+    }
+    return known;
   };
 
   const request = (call: TelemetryCall): TelemetryRequest | undefined => {
     const operation = OPERATIONS[call.operation];
     if (!operation) return undefined;
-    const common: Attributes = {
-      'messaging.system': 'scirocco',
-      'messaging.operation.name': operation.name,
-      ...(call.destination === undefined ? {} : { 'messaging.destination.name': call.destination }),
-      ...serverOf(call.url),
-    };
-    const name = call.destination === undefined ? operation.name : `${operation.name} ${call.destination}`;
-    const attributes: Attributes = {
-      ...common,
-      'messaging.operation.type': operation.type,
-      ...(call.messageId === undefined ? {} : { 'messaging.message.id': call.messageId }),
-      ...(call.count === undefined ? {} : { 'messaging.batch.message_count': call.count }),
-    };
+    const { name, common, span: base } = sharedOf(call.url, operation, call.destination);
+    const attributes: Attributes =
+      call.messageId === undefined && call.count === undefined
+        ? base
+        : {
+            ...base,
+            ...(call.messageId === undefined ? {} : { 'messaging.message.id': call.messageId }),
+            ...(call.count === undefined ? {} : { 'messaging.batch.message_count': call.count }),
+          };
     const parent = contexts.active();
     const started = performance.now();
     const startTime = Date.now();
@@ -183,9 +212,10 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): ClientTelemet
     return {
       ...(traceParent === undefined ? {} : { headers: { [HEADERS.traceParent]: traceParent } }),
       end: ({ error, received = [] }: TelemetryOutcome) => {
-        const failed = error === undefined ? {} : { 'error.type': errorType(error) };
-        operationDuration.record(secondsSince(started), { ...common, ...failed });
-        if (operation.type === 'send') sent.add(call.count ?? 1, { ...common, ...failed });
+        const failed = error === undefined ? undefined : { 'error.type': errorType(error) };
+        const measured = failed === undefined ? common : { ...common, ...failed };
+        operationDuration.record(secondsSince(started), measured);
+        if (operation.type === 'send') sent.add(call.count ?? 1, measured);
         if (operation.type === 'receive' && received.length > 0) consumed.add(received.length, common);
         let ended = span;
         if (operation.type === 'receive' && (received.length > 0 || error !== undefined)) {
@@ -211,7 +241,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): ClientTelemet
         }
         if (!ended) return;
         if (error !== undefined) {
-          ended.setAttributes(failed);
+          ended.setAttributes(failed ?? {});
           ended.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
         }
         ended.end();
@@ -219,25 +249,33 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): ClientTelemet
     };
   };
 
+  const processes = new Map<string, Shared>();
+  const processOf = (node: string): Shared => {
+    let known = processes.get(node);
+    if (!known) {
+      const common: Attributes = Object.freeze({
+        'messaging.system': 'scirocco',
+        'messaging.operation.name': 'process',
+        'messaging.destination.name': node,
+      });
+      known = {
+        name: `process ${node}`,
+        common,
+        span: Object.freeze({ ...common, 'messaging.operation.type': 'process' }),
+      };
+      processes.set(node, known);
+    }
+    return known;
+  };
+
   const process = (message: SciroccoMessage, node: string): TelemetryProcess => {
     const created = creationContext(message);
     // The message's send is the parent: the consumer's work joins the producer's trace.
     const parent: Context = created ? trace.setSpanContext(contexts.active(), created) : contexts.active();
-    const common: Attributes = {
-      'messaging.system': 'scirocco',
-      'messaging.operation.name': 'process',
-      'messaging.destination.name': node,
-    };
+    const { name, common, span: base } = processOf(node);
     const span = tracer.startSpan(
-      `process ${node}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          ...common,
-          'messaging.operation.type': 'process',
-          'messaging.message.id': message.metadata.id,
-        },
-      },
+      name,
+      { kind: SpanKind.CONSUMER, attributes: { ...base, 'messaging.message.id': message.metadata.id } },
       parent,
     );
     const inside = trace.setSpan(parent, span);
@@ -245,9 +283,11 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): ClientTelemet
     return {
       run: (work) => contexts.with(inside, work),
       end: (error) => {
-        const failed = error === undefined ? {} : { 'error.type': errorType(error) };
-        processDuration.record(secondsSince(started), { ...common, ...failed });
-        if (error !== undefined) {
+        if (error === undefined) {
+          processDuration.record(secondsSince(started), common);
+        } else {
+          const failed = { 'error.type': errorType(error) };
+          processDuration.record(secondsSince(started), { ...common, ...failed });
           span.setAttributes(failed);
           span.setStatus({
             code: SpanStatusCode.ERROR,

@@ -19,6 +19,8 @@ import { createClient } from '../../lib/create-client.js';
 import { openTelemetry } from '../../lib/otel/open-telemetry.js';
 import { ackOnComplete } from '../../lib/rx/ack-on-complete.js';
 import type { ClientTelemetry } from '../../lib/client/client-telemetry.js';
+import { createMemoryStore } from '../../lib/server/memory-store.js';
+import { startServer } from '../../lib/server/start-server.js';
 import { useServer } from '../support/server.js';
 
 const TOKEN = 'DEFAULT_TOKEN';
@@ -199,7 +201,51 @@ describe('OpenTelemetry: spans and metrics of a push → consume → ack flow', 
     expect(send.attributes['error.type']).toBe('auth');
     expect(send.status.code).toBe(SpanStatusCode.ERROR);
     expect(send.status.message).not.toContain('WRONG');
+    const sends = ((await collect(reader)).get('messaging.client.operation.duration') ?? []).filter(
+      (point) => point.attributes['messaging.operation.name'] === 'send',
+    );
+    // The failure is a series of its own: the successes' attributes are not touched.
+    expect(sends.filter((point) => point.attributes['error.type'] === 'auth')).toHaveLength(1);
+    expect(sends.some((point) => !('error.type' in point.attributes))).toBe(true);
     wrong.close();
+  });
+
+  it('names each destination and server on its own spans and series, call after call', async () => {
+    const other = await startServer({ port: 0, store: createMemoryStore() });
+    const here = createClient({ url: srv.url, node: 'a1', token: TOKEN, telemetry });
+    const there = createClient({ url: other.url, node: 'a1', token: TOKEN, telemetry });
+    for (let round = 0; round < 2; round++) {
+      (await here.push('b2', { round })).unwrap();
+      (await here.push('c3', { round })).unwrap();
+      (await there.push('b2', { round })).unwrap();
+    }
+    const seen = spans
+      .getFinishedSpans()
+      .map((span) => `${span.name} ${String(span.attributes['server.port'])}`)
+      .sort();
+    const port = (url: string) => new URL(url).port;
+    expect(seen).toEqual(
+      [
+        `send b2 ${port(srv.url)}`,
+        `send b2 ${port(srv.url)}`,
+        `send b2 ${port(other.url)}`,
+        `send b2 ${port(other.url)}`,
+        `send c3 ${port(srv.url)}`,
+        `send c3 ${port(srv.url)}`,
+      ].sort(),
+    );
+    for (const span of spans.getFinishedSpans()) {
+      expect(span.attributes['messaging.destination.name']).toBe(span.name.slice('send '.length));
+    }
+    const series = ((await collect(reader)).get('messaging.client.sent.messages') ?? []).filter(
+      (point) => point.attributes['server.port'] === Number(port(other.url)),
+    );
+    expect(series.map((point) => [point.attributes['messaging.destination.name'], point.value])).toEqual([
+      ['b2', 2],
+    ]);
+    here.close();
+    there.close();
+    await other.close();
   });
 });
 
