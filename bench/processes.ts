@@ -37,17 +37,19 @@ export interface ServerProcess {
 
 /**
  * Starts a server in its own process: this package's (`scirocco`, on `store`, with `preload`
- * messages waiting for `preloadNode` stored before it listens), or a bare node:http one.
+ * messages waiting for `preloadNode` stored before it listens, `GET /metrics` with `metrics`),
+ * or a bare node:http one.
  */
 export async function server(
   kind: 'scirocco' | 'bare' | 'bare-push',
-  options: { store?: string; preload?: number; preloadNode?: string } = {},
+  options: { store?: string; preload?: number; preloadNode?: string; metrics?: boolean } = {},
 ): Promise<ServerProcess> {
   const args = [
     kind,
     ...(options.store === undefined ? [] : ['--store', options.store]),
     ...(options.preload === undefined ? [] : ['--preload', String(options.preload)]),
     ...(options.preloadNode === undefined ? [] : ['--preload-node', options.preloadNode]),
+    ...(options.metrics === true ? ['--metrics'] : []),
   ];
   // BENCH_SERVER_PROFILE=DIR writes a CPU profile of each server there (at a gentle stop).
   const profile = process.env.BENCH_SERVER_PROFILE;

@@ -9,6 +9,7 @@ import { loadGenerator, type Shape } from './load-generator.js';
 import { child, cpuSeconds, freshNode, log, RUNS, server, worker } from './processes.js';
 import { percentile, round, showSpread, spread, table, type Spread } from './stats.js';
 import { extensionBenchmarks } from './extensions.js';
+import { observabilityBenchmarks } from './observability.js';
 import { FLAT_CYCLES, storeBenchmarks } from './stores.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -274,6 +275,10 @@ async function main() {
     process.stdout.write(await extensionBenchmarks());
     return;
   }
+  if (process.env.BENCH_ONLY === 'observability') {
+    process.stdout.write(await observabilityBenchmarks());
+    return;
+  }
   log('consume…');
   let ours = await server('scirocco');
   const consume = await compare('consume', ours.url);
@@ -291,6 +296,7 @@ async function main() {
   const extensions = await extensionBenchmarks();
   log('stores…');
   const stores = await storeBenchmarks();
+  const observability = await observabilityBenchmarks();
   log('stop latency and the ledger…');
   const stops = JSON.parse(await child('stop.js', [])) as {
     latency: Record<'idle' | 'backingOff' | 'pullInFlight' | 'draining', number[]>;
@@ -397,6 +403,7 @@ N µs per message in all cannot pass ${cpu.length * 1_000_000} / N messages/s.
 
 ${extensions}
 ${storeReport(stores)}
+${observability}
 ## Idle latency: a message pushed while the consumer waits (plain protocol, polling)
 
 ${table(['interval (ms)', 'mean delay (ms)', 'p50 (ms)', 'max (ms)', 'expected mean: interval / 2'], idle)}

@@ -1,6 +1,7 @@
 // A server in its own process, printing its URL on one line and running until killed:
 // - 'scirocco': this package's server, on its in-memory store or `--store URL`, with
-//   `--preload N` messages waiting for `--preload-node ID` stored before it listens;
+//   `--preload N` messages waiting for `--preload-node ID` stored before it listens, and
+//   `GET /metrics` served with `--metrics`;
 // - 'bare': a bare node:http server that answers 204 to everything;
 // - 'bare-push': a bare node:http server that reads the body and answers what a push gets (201,
 //   the same headers, the body back): the cost of the protocol's push answer alone.
@@ -11,7 +12,12 @@ import { openStore, startServer, type MessageStore } from 'scirocco-rx/server';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { store: { type: 'string' }, preload: { type: 'string' }, 'preload-node': { type: 'string' } },
+  options: {
+    store: { type: 'string' },
+    preload: { type: 'string' },
+    'preload-node': { type: 'string' },
+    metrics: { type: 'boolean' },
+  },
 });
 const kind = positionals[0] ?? 'scirocco';
 
@@ -81,6 +87,7 @@ if (kind === 'bare' || kind === 'bare-push') {
     store,
     limits: { maxListMessages: 1000 },
     retainProcessedMs: Infinity,
+    metrics: values.metrics === true,
   });
   console.log(server.url);
 }

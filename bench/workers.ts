@@ -5,6 +5,7 @@ import { lastValueFrom, merge, toArray } from 'rxjs';
 import { Agent, request } from 'undici';
 import { ackOnComplete, createClient, gotTransport, type Transport } from 'scirocco-rx';
 import { undiciTransport } from 'scirocco-rx/undici';
+import type { ClientTelemetry, TelemetryProcess } from 'scirocco-rx';
 
 export interface Scenario {
   readonly kind: 'fill' | 'consume' | 'produce' | 'e2e-produce' | 'e2e-consume' | 'idle' | 'idle-requests';
@@ -29,6 +30,13 @@ export interface Scenario {
   readonly longPoll?: number | false;
   /** For `idle-requests`: how long the consumer stays idle, in milliseconds. */
   readonly idleMs?: number;
+  /**
+   * The library's client with telemetry: `hooks`, a telemetry that does nothing (what the
+   * client's hook points cost); `api`, `openTelemetry()` with no SDK registered
+   * (the API's no-op tracer and meter); `sdk`, with the SDK's providers exporting in batches to
+   * an exporter that drops what it gets. Without it, no `telemetry` option.
+   */
+  readonly telemetry?: 'hooks' | 'api' | 'sdk';
 }
 
 const TOKEN = 'DEFAULT_TOKEN';
@@ -88,6 +96,48 @@ function counted(inner: Transport): { transport: Transport; requests: () => numb
   };
 }
 
+/** The client's `telemetry` option of a scenario (see {@link Scenario.telemetry}). */
+async function telemetryOf(s: Scenario): Promise<{ telemetry?: ClientTelemetry }> {
+  if (s.telemetry === undefined) return {};
+  if (s.telemetry === 'hooks') {
+    const run: TelemetryProcess = { run: (work) => work(), end: () => undefined };
+    return { telemetry: { request: () => ({ end: () => undefined }), process: () => run } };
+  }
+  const { openTelemetry } = await import('scirocco-rx/opentelemetry');
+  if (s.telemetry === 'api') return { telemetry: openTelemetry() };
+  const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } =
+    await import('@opentelemetry/sdk-metrics');
+  const { ExportResultCode } = await import('@opentelemetry/core');
+  const done = { code: ExportResultCode.SUCCESS };
+  const tracerProvider = new BasicTracerProvider({
+    spanProcessors: [
+      new BatchSpanProcessor({
+        export: (_spans, callback) => {
+          callback(done);
+        },
+        shutdown: () => Promise.resolve(),
+      }),
+    ],
+  });
+  const meterProvider = new MeterProvider({
+    readers: [
+      new PeriodicExportingMetricReader({
+        exportIntervalMillis: 1_000,
+        exporter: {
+          export: (_metrics, callback) => {
+            callback(done);
+          },
+          shutdown: () => Promise.resolve(),
+          forceFlush: () => Promise.resolve(),
+          selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+        },
+      }),
+    ],
+  });
+  return { telemetry: openTelemetry({ tracerProvider, meterProvider }) };
+}
+
 async function handConsume(s: Scenario): Promise<number> {
   const send = handClient(s.http, s.concurrency);
   const headers = { Authorization: TOKEN, 'Scirocco-Node-Source': s.node };
@@ -116,6 +166,7 @@ async function libraryConsume(s: Scenario, onMessage?: (payload: unknown) => voi
       token: TOKEN,
       plain: s.extensions !== true,
       transport: transport(s.http, Math.ceil(s.concurrency / urls.length)),
+      ...telemetry,
     }),
   );
   const ending = s.kind === 'consume' ? { stopWhenEmpty: true } : { maxMessages: s.count };
@@ -208,6 +259,7 @@ async function libraryProduce(s: Scenario): Promise<number> {
     token: TOKEN,
     plain: s.extensions !== true,
     transport: transport(s.http, s.concurrency),
+    ...telemetry,
   });
   async function* items() {
     for (let n = 0; n < s.count; n++) {
@@ -265,8 +317,12 @@ async function idleRequests(s: Scenario): Promise<number> {
   return sent;
 }
 
+/** The scenario's telemetry option, made before the clock starts: loading it is no message's cost. */
+let telemetry: { telemetry?: ClientTelemetry } = {};
+
 async function main(): Promise<void> {
   const s = JSON.parse(process.argv[2] ?? '{}') as Scenario;
+  telemetry = await telemetryOf(s);
   const start = process.hrtime.bigint();
   const cpuAtStart = process.cpuUsage();
   let result: Record<string, unknown>;
