@@ -68,6 +68,33 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   nackMany: { name: 'nack', type: 'settle', kind: SpanKind.CLIENT },
 };
 
+/** The consumer's work on a message, around its handler. */
+const PROCESS: Operation = { name: 'process', type: 'process', kind: SpanKind.CONSUMER };
+
+/** What every span and measurement of one operation to one destination shares, made once. */
+interface Shared {
+  readonly name: string;
+  /** The metrics' attributes. */
+  readonly common: Attributes;
+  /** The span's, but for the message id and the batch size. */
+  readonly span: Attributes;
+}
+
+/** The frozen attribute sets of `operation` to `destination`, with the server's (if any). */
+function shareOf(operation: Operation, destination: string | undefined, server: Attributes): Shared {
+  const common: Attributes = Object.freeze({
+    'messaging.system': 'scirocco',
+    'messaging.operation.name': operation.name,
+    ...(destination === undefined ? {} : { 'messaging.destination.name': destination }),
+    ...server,
+  });
+  return {
+    name: destination === undefined ? operation.name : `${operation.name} ${destination}`,
+    common,
+    span: Object.freeze({ ...common, 'messaging.operation.type': operation.type }),
+  };
+}
+
 /** The `traceparent` of a span's context, or `undefined` when it has no valid one. */
 function traceParentOf(span: SpanContext): string | undefined {
   if (!trace.isSpanContextValid(span)) return undefined;
@@ -157,14 +184,8 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): ClientTelemet
     description: 'Duration of processing operation.',
     unit: 's',
   });
-  /** What every call of one operation to one destination on one server shares, made once. */
-  interface Shared {
-    readonly name: string;
-    /** The metrics' attributes. */
-    readonly common: Attributes;
-    /** The span's, but for the message id and the batch size. */
-    readonly span: Attributes;
-  }
+  // Made once per server, operation and destination (and per node for process spans): a call
+  // allocates no attribute set of its own unless it names a message or a batch, or fails.
   const shared = new Map<string, Map<string, Map<string | undefined, Shared>>>();
   const sharedOf = (url: string, operation: Operation, destination: string | undefined): Shared => {
     let byOperation = shared.get(url);
@@ -173,20 +194,8 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): ClientTelemet
     if (!byDestination)
       byOperation.set(operation.name, (byDestination = new Map<string | undefined, Shared>()));
     let known = byDestination.get(destination);
-    if (!known) {
-      const common: Attributes = Object.freeze({
-        'messaging.system': 'scirocco',
-        'messaging.operation.name': operation.name,
-        ...(destination === undefined ? {} : { 'messaging.destination.name': destination }),
-        ...serverAttributes(url),
-      });
-      known = {
-        name: destination === undefined ? operation.name : `${operation.name} ${destination}`,
-        common,
-        span: Object.freeze({ ...common, 'messaging.operation.type': operation.type }),
-      };
-      byDestination.set(destination, known);
-    }
+    if (!known)
+      byDestination.set(destination, (known = shareOf(operation, destination, serverAttributes(url))));
     return known;
   };
 
@@ -254,19 +263,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): ClientTelemet
   const processes = new Map<string, Shared>();
   const processOf = (node: string): Shared => {
     let known = processes.get(node);
-    if (!known) {
-      const common: Attributes = Object.freeze({
-        'messaging.system': 'scirocco',
-        'messaging.operation.name': 'process',
-        'messaging.destination.name': node,
-      });
-      known = {
-        name: `process ${node}`,
-        common,
-        span: Object.freeze({ ...common, 'messaging.operation.type': 'process' }),
-      };
-      processes.set(node, known);
-    }
+    if (!known) processes.set(node, (known = shareOf(PROCESS, node, {})));
     return known;
   };
 
@@ -277,7 +274,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): ClientTelemet
     const { name, common, span: base } = processOf(node);
     const span = tracer.startSpan(
       name,
-      { kind: SpanKind.CONSUMER, attributes: { ...base, 'messaging.message.id': message.metadata.id } },
+      { kind: PROCESS.kind, attributes: { ...base, 'messaging.message.id': message.metadata.id } },
       parent,
     );
     const inside = trace.setSpan(parent, span);
